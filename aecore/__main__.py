@@ -1,0 +1,243 @@
+"""Command line: ``python -m aecore {variants,train,evaluate,pretrain}``.
+
+Every command prints one JSON object on stdout. Bad arguments, data or model files exit
+non-zero with a one-line ``error: ...`` on stderr and no traceback (set AECORE_DEBUG=1 to
+see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from typing import Any
+
+EXIT_USAGE, EXIT_ERROR = 2, 1
+
+
+class CliError(Exception):
+    """A user-facing failure: the message is printed, exit 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of argparse's usage block
+        raise SystemExit(_fail(f"{message} (see '{self.prog} --help')", EXIT_USAGE))
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if v is not None and math.isfinite(float(v)) else None
+
+
+def parse_sets(items: list[str] | None) -> dict[str, str]:
+    """``["code_dim=16", "hidden=256,64"]`` -> dict; values are validated by resolve_config."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise CliError(f"--set takes key=value, got {item!r} (e.g. --set code_dim=16)")
+        key, value = item.split("=", 1)
+        out[key.strip()] = value.strip()
+    return out
+
+
+def cmd_variants(args) -> dict[str, Any]:
+    from aecore.variants import PRESETS, VARIANTS, describe
+
+    return {
+        "variants": {name: describe(name) for name in VARIANTS},
+        "presets": {label: {"variant": v, "overrides": o} for label, (v, o) in PRESETS.items()},
+    }
+
+
+def _train(config: dict[str, Any], dataset) -> tuple[Any, float]:
+    from aecore.training import FAILED, TrainingRun
+
+    run = TrainingRun(config, dataset)
+    t0 = time.perf_counter()
+    run.start()
+    run.join()
+    seconds = time.perf_counter() - t0
+    if run.status == FAILED:
+        raise CliError(run.reason or "training failed")
+    return run, seconds
+
+
+def cmd_train(args) -> dict[str, Any]:
+    from aecore.data import load_dataset
+    from aecore.store import ModelStore, save_model_file
+    from aecore.variants import resolve_config
+
+    overrides: dict[str, Any] = parse_sets(args.set)
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    if args.seed is not None:
+        overrides["seed"] = args.seed
+    config = resolve_config(args.variant, **overrides)
+    ds = load_dataset(args.dataset, limit=args.limit, seed=config["seed"])
+    from aecore.models import build
+
+    build(config, ds.image_shape)  # fail fast on a config that does not fit the images
+    run, seconds = _train(config, ds)
+    h = run.history
+    store = ModelStore()
+    key = store.save(run.models, run.config, h, dataset=ds.name, n_train=len(ds.x_train),
+                     image_shape=ds.image_shape)
+    saved = str(store.root / key / "model.keras")
+    if args.out:
+        meta = {"config": run.config, "history": h.to_dict(), "dataset": ds.name}
+        saved = str(save_model_file(run.models, args.out, meta))
+    return {
+        "variant": config["variant"],
+        "dataset": ds.name,
+        "notice": ds.notice,
+        "n_train": int(len(ds.x_train)),
+        "n_val": int(min(len(ds.x_test), run.val_limit)),
+        "epochs": len(h.epoch),
+        "loss": _finite(h.loss[-1]) if h.loss else None,
+        "val_loss": _finite(h.val_loss[-1]) if h.val_loss else None,
+        "loss_name": config["loss"],
+        "seconds": round(seconds, 2),
+        "model": saved,
+        "store_key": key,
+        "config": run.config,
+    }
+
+
+def cmd_evaluate(args) -> dict[str, Any]:
+    import numpy as np
+
+    from aecore import metrics
+    from aecore.data import load_dataset
+    from aecore.models import to_model_space
+    from aecore.noise import check_factor
+    from aecore.projections import sample_indices
+    from aecore.store import check_image_shape, load_model_file
+    from aecore.training import reconstruct
+
+    noise = check_factor(args.noise, "--noise") if args.noise is not None else 0.0
+    loaded = load_model_file(args.model)
+    ds = load_dataset(args.dataset)
+    check_image_shape(loaded.models, ds.image_shape, f"dataset {ds.name!r}")
+    config = {"scaling": "unit", "loss": "mse", **(loaded.config or {})}
+    x_test, y_test = ds.x_test, ds.y_test
+    inputs, recon = reconstruct(loaded.models, config, x_test, noise, "gaussian", noise_seed=0)
+    clean = to_model_space(x_test, "unit")
+    mse = metrics.reconstruction_errors(clean, recon)
+    # the model's own loss, in its own value range, on the same (possibly noisy) inputs
+    if config["loss"] == "bce":
+        test_loss = metrics.binary_crossentropy(clean, recon)
+    else:
+        test_loss = float(np.mean(mse))  # MSE is unchanged by the [-0.5, 0.5] shift
+    idx = sample_indices(y_test, 2000, seed=0)
+    tr_idx = sample_indices(ds.y_train, 5000, seed=0)
+    enc = loaded.models.encoder
+
+    def code(x):
+        return np.asarray(enc.predict(to_model_space(x, config["scaling"]), batch_size=512, verbose=0)).reshape(len(x), -1)
+
+    code_test, code_train = code(x_test[idx]), code(ds.x_train[tr_idx])
+    knn = metrics.knn_accuracy(code_train, ds.y_train[tr_idx], code_test, y_test[idx], k=5)
+    trust = metrics.trustworthiness(to_model_space(x_test[idx], "unit"), code_test, n_neighbors=5)
+    return {
+        "model": str(args.model),
+        "dataset": ds.name,
+        "notice": ds.notice,
+        "variant": (loaded.config or {}).get("variant"),
+        "n_test": int(len(x_test)),
+        "noise": noise,
+        "loss_name": config["loss"],
+        "test_loss": _finite(test_loss),
+        "mse": _finite(float(np.mean(mse))),
+        "psnr": _finite(metrics.mean_psnr(clean, recon)),
+        "code_size": int(code_test.shape[1]),
+        "knn5_accuracy": _finite(knn),
+        "trustworthiness": _finite(trust),
+        "n_code_points": int(len(idx)),
+    }
+
+
+def cmd_pretrain(args) -> dict[str, Any]:
+    from aecore.data import load_dataset
+    from aecore.store import ModelStore
+    from aecore.variants import PRESETS, VARIANTS, resolve_config
+
+    wanted = args.variants or None
+    if wanted:
+        bad = [v for v in wanted if v not in VARIANTS]
+        if bad:
+            raise CliError(f"unknown variant {', '.join(bad)}; valid variants: {', '.join(VARIANTS)}")
+    ds = load_dataset(args.dataset)
+    store = ModelStore()
+    out = []
+    for label, (variant, overrides) in PRESETS.items():
+        if wanted and variant not in wanted:
+            continue
+        config = resolve_config(variant, **overrides)
+        key = store.key(config, ds.name, len(ds.x_train), ds.image_shape)
+        if store.get(config, ds.name, len(ds.x_train), ds.image_shape) is not None and not args.force:
+            out.append({"preset": label, "variant": variant, "key": key, "status": "cached"})
+            continue
+        run, seconds = _train(config, ds)
+        store.save(run.models, run.config, run.history, dataset=ds.name, n_train=len(ds.x_train),
+                   image_shape=ds.image_shape)
+        out.append({"preset": label, "variant": variant, "key": key, "status": "trained",
+                    "val_loss": _finite(run.history.val_loss[-1]), "seconds": round(seconds, 1)})
+        print(f"pretrained {label} in {seconds:.1f}s", file=sys.stderr, flush=True)
+    return {"dataset": ds.name, "notice": ds.notice, "store": str(store.root), "entries": out,
+            "problems": store.problems}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m aecore", description="Autoencoder Lab engine (prints one JSON object per command)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("variants", help="the variant registry with each variant's defaults")
+    t = sub.add_parser("train", help="train one variant and save it")
+    t.add_argument("--variant", required=True)
+    t.add_argument("--dataset", default="mnist_sample", help="mnist, fashion_mnist, mnist_sample, digits, or a folder/.npz path")
+    t.add_argument("--limit", type=int, help="use at most N training images")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
+    t.add_argument("--out", help="also write the model to FILE.keras")
+    e = sub.add_parser("evaluate", help="test-set metrics of a saved model")
+    e.add_argument("--model", required=True)
+    e.add_argument("--dataset", default="mnist_sample")
+    e.add_argument("--noise", type=float, help="Gaussian noise factor in [0, 1] applied to the inputs")
+    r = sub.add_parser("pretrain", help="fill the model store with every preset")
+    r.add_argument("--variants", nargs="*", help="only these variants")
+    r.add_argument("--dataset", default="mnist_sample")
+    r.add_argument("--force", action="store_true", help="retrain entries already in the store")
+    return p
+
+
+COMMANDS = {"variants": cmd_variants, "train": cmd_train, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result = COMMANDS[args.command](args)
+    except (CliError, ValueError) as exc:  # StoreError is a ValueError
+        return _fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as exc:  # no traceback for users; AECORE_DEBUG=1 shows it
+        if os.environ.get("AECORE_DEBUG"):
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    try:
+        print(json.dumps(result, default=str), flush=True)
+    except BrokenPipeError:  # `... | head` closed the pipe; not an error for the user
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Keras 3 functional builders: named ``encoder``, ``decoder`` and ``autoencoder`` models.
+
+The three are separate models composed together (as in keras-io's ``vae.py``), so the
+dashboard and the metrics call ``encoder.predict`` directly. Every model takes and returns
+float images ``(n, h, w)`` in the variant's value range; scaling from uint8 pixels is done
+by :func:`to_model_space`, never inside the model, so saved models hold no Lambda layers
+and load in Keras' safe mode.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from aecore.variants import VALUE_RANGES, check_compatible, get_variant
+
+
+def _keras():
+    # Imported lazily: TensorFlow takes seconds to import and the CLI's `variants` and the
+    # data module do not need it.
+    import keras
+
+    return keras
+
+
+@dataclass
+class Models:
+    """The encoder, decoder and their composition."""
+
+    encoder: Any
+    decoder: Any
+    autoencoder: Any
+
+    @property
+    def code_shape(self) -> tuple[int, ...]:
+        return tuple(self.encoder.output.shape[1:])
+
+    @property
+    def code_size(self) -> int:
+        return int(np.prod(self.code_shape))
+
+
+def to_model_space(x: np.ndarray, scaling: str) -> np.ndarray:
+    """uint8 pixels -> float32 model inputs in [0, 1] or [-0.5, 0.5]."""
+    out = np.asarray(x, dtype=np.float32) / np.float32(255.0)
+    if scaling == "centered":
+        out -= np.float32(0.5)
+    return out
+
+
+def to_pixels(x: np.ndarray, scaling: str) -> np.ndarray:
+    """Model-space floats -> float32 in [0, 1] for display and pixel-space metrics."""
+    out = np.asarray(x, dtype=np.float32)
+    if scaling == "centered":
+        out = out + np.float32(0.5)
+    return np.clip(out, 0.0, 1.0)
+
+
+def conv_sizes(image_shape: tuple[int, int], stages: int) -> list[tuple[int, int]]:
+    """Spatial size after each max-pool stage ('same' padding rounds up)."""
+    sizes = [tuple(image_shape)]
+    for _ in range(stages):
+        h, w = sizes[-1]
+        sizes.append((math.ceil(h / 2), math.ceil(w / 2)))
+    return sizes
+
+
+def build(config: dict[str, Any], image_shape: tuple[int, int]) -> Models:
+    """Build the three models for a resolved configuration and an image size.
+
+    Raises ``ValueError`` when the configuration does not fit the image (a code wider
+    than the image, more pooling stages than the image can halve).
+    """
+    keras = _keras()
+    layers = keras.layers
+    h, w = (int(s) for s in image_shape)
+    n_pixels = h * w
+    variant = get_variant(config["variant"])
+    check_compatible(config)
+    seed = int(config["seed"])
+    counter = iter(range(10_000))
+
+    def init():
+        # Explicit per-layer seeds make weights reproducible without touching global state,
+        # which other sessions' threads share.
+        return keras.initializers.GlorotUniform(seed=seed * 1000 + next(counter))
+
+    act = config["activation"]
+    inp = keras.Input((h, w), name="image")
+    if variant.family == "dense":
+        code_dim = config["code_dim"]
+        if not 1 <= code_dim <= n_pixels:
+            raise ValueError(
+                f"code_dim must be between 1 and {n_pixels} for {h}x{w} images, got {code_dim}"
+            )
+        x = layers.Flatten(name="flatten")(inp)
+        for i, units in enumerate(config["hidden"]):
+            x = layers.Dense(units, activation=act, kernel_initializer=init(), name=f"enc_{i + 1}")(x)
+        l1 = config.get("l1", 0.0)
+        reg = keras.regularizers.L1(l1) if l1 else None
+        code = layers.Dense(code_dim, activation=config["code_activation"], kernel_initializer=init(),
+                            activity_regularizer=reg, name="code")(x)
+        encoder = keras.Model(inp, code, name="encoder")
+        dec_in = keras.Input((code_dim,), name="code_in")
+        y = dec_in
+        for i, units in enumerate(reversed(config["hidden"])):
+            y = layers.Dense(units, activation=act, kernel_initializer=init(), name=f"dec_{i + 1}")(y)
+        y = layers.Dense(n_pixels, activation=config["output_activation"], kernel_initializer=init(),
+                         name="pixels")(y)
+        y = layers.Reshape((h, w), name="image_out")(y)
+    else:
+        filters = config["filters"]
+        stages = len(filters)
+        need = 2 ** stages
+        if min(h, w) < need:
+            raise ValueError(
+                f"filters has {stages} conv stages, each halving the image, which needs images at "
+                f"least {need}x{need}; got {h}x{w}: use at most {int(math.log2(min(h, w)))} entries in filters"
+            )
+        sizes = conv_sizes((h, w), stages)
+        x = layers.Reshape((h, w, 1), name="channels")(inp)
+        for i, f in enumerate(filters):
+            x = layers.Conv2D(f, 3, activation=act, padding="same", kernel_initializer=init(),
+                              name=f"enc_conv_{i + 1}")(x)
+            x = layers.MaxPooling2D(2, padding="same", name=f"enc_pool_{i + 1}")(x)
+        encoder = keras.Model(inp, x, name="encoder")
+        ch, cw = sizes[-1]
+        dec_in = keras.Input((ch, cw, filters[-1]), name="code_in")
+        y = dec_in
+        for j, i in enumerate(reversed(range(stages))):
+            y = layers.Conv2D(filters[i], 3, activation=act, padding="same", kernel_initializer=init(),
+                              name=f"dec_conv_{j + 1}")(y)
+            y = layers.UpSampling2D(2, name=f"dec_up_{j + 1}")(y)
+            th, tw = sizes[i]
+            uh, uw = 2 * sizes[i + 1][0], 2 * sizes[i + 1][1]
+            if (uh, uw) != (th, tw):
+                # 'same' pooling rounded an odd size up (7 -> 4); trim the extra row/column.
+                y = layers.Cropping2D(((0, uh - th), (0, uw - tw)), name=f"dec_crop_{j + 1}")(y)
+        y = layers.Conv2D(1, 3, activation=config["output_activation"], padding="same",
+                          kernel_initializer=init(), name="pixels")(y)
+        y = layers.Reshape((h, w), name="image_out")(y)
+    decoder = keras.Model(dec_in, y, name="decoder")
+    ae_in = keras.Input((h, w), name="image")
+    autoencoder = keras.Model(ae_in, decoder(encoder(ae_in)), name="autoencoder")
+    return Models(encoder, decoder, autoencoder)
+
+
+def make_optimizer(name: str, learning_rate: float):
+    """A Keras optimizer by registry name with the given learning rate."""
+    keras = _keras()
+    classes = {
+        "adam": keras.optimizers.Adam,
+        "adadelta": keras.optimizers.Adadelta,
+        "rmsprop": keras.optimizers.RMSprop,
+        "sgd": keras.optimizers.SGD,
+        "nadam": keras.optimizers.Nadam,
+    }
+    return classes[name](learning_rate=learning_rate)
+
+
+def make_loss(name: str):
+    keras = _keras()
+    return keras.losses.BinaryCrossentropy() if name == "bce" else keras.losses.MeanSquaredError()
+
+
+def compile_model(models: Models, config: dict[str, Any], steps_per_execution: int = 1) -> None:
+    """Compile the autoencoder with the configuration's optimizer, learning rate and loss."""
+    models.autoencoder.compile(
+        optimizer=make_optimizer(config["optimizer"], config["learning_rate"]),
+        loss=make_loss(config["loss"]),
+        steps_per_execution=steps_per_execution,
+    )
+
+
+def split_models(autoencoder) -> Models:
+    """Recover the named encoder and decoder of a loaded autoencoder."""
+    try:
+        return Models(autoencoder.get_layer("encoder"), autoencoder.get_layer("decoder"), autoencoder)
+    except ValueError:
+        raise ValueError(
+            "this model has no layers named 'encoder' and 'decoder'; it was not made by Autoencoder Lab"
+        ) from None
+
+
+def summarize(models: Models) -> list[dict[str, Any]]:
+    """Rows (part, layer, type, output shape, parameters) for the architecture table."""
+    rows = []
+    for part in (models.encoder, models.decoder):
+        for layer in part.layers:
+            if layer.__class__.__name__ == "InputLayer":
+                continue
+            shape = layer.output.shape
+            rows.append({
+                "part": part.name,
+                "layer": layer.name,
+                "type": layer.__class__.__name__,
+                "output shape": "x".join(str(d) for d in shape[1:]),
+                "parameters": int(layer.count_params()),
+            })
+    return rows
+
+
+def value_range_of(config: dict[str, Any]) -> tuple[float, float]:
+    return VALUE_RANGES[config["scaling"]]

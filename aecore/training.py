@@ -1,0 +1,462 @@
+"""Live training: one model trained in a background thread that a UI can steer and watch.
+
+Streamlit reruns its script on every widget change and kills whatever the script was
+doing, so ``fit()`` cannot run inside the script. A :class:`TrainingRun` owns a worker
+thread that calls ``model.fit`` once, with a callback that the controls talk to through
+flags: pause and step block the worker between batches (or at an epoch's end), stop sets
+``model.stop_training``, a learning-rate change is applied before the next batch. The
+worker never touches the UI; a page polls :meth:`TrainingRun.snapshot`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from aecore.data import Dataset
+from aecore.models import Models, build, compile_model, to_model_space, to_pixels
+from aecore.noise import add_noise
+from aecore.variants import PARAMS, _check, resolve_config, value_range
+
+IDLE, RUNNING, PAUSED, FINISHED, STOPPED, FAILED = (
+    "idle", "running", "paused", "finished", "stopped", "failed")
+
+#: seed offset for the fixed noise on validation images, so it differs from training noise
+_VAL_NOISE_SEED = 7919
+
+
+@dataclass
+class History:
+    """Per-epoch losses and a per-step trace (x = fractional epoch)."""
+
+    epoch: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    trace_x: list[float] = field(default_factory=list)
+    trace_loss: list[float] = field(default_factory=list)
+
+    def copy(self) -> "History":
+        return History(*(list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")))
+
+    def to_dict(self) -> dict[str, list]:
+        return {f: list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, list]) -> "History":
+        return cls(**{k: list(d.get(k, [])) for k in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")})
+
+
+@dataclass
+class Progress:
+    epoch: int = 0  # completed epochs
+    epochs: int = 0  # target
+    batch: int = 0  # steps done in the current epoch
+    steps_per_epoch: int = 0
+    elapsed: float = 0.0  # seconds spent training, pauses excluded
+    samples_seen: int = 0
+
+    @property
+    def fraction(self) -> float:
+        if not self.epochs or not self.steps_per_epoch:
+            return 0.0
+        return min(1.0, (self.epoch + self.batch / self.steps_per_epoch) / self.epochs)
+
+    @property
+    def samples_per_s(self) -> float:
+        return self.samples_seen / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        f = self.fraction
+        if f <= 0 or self.elapsed <= 0:
+            return None
+        return self.elapsed * (1 - f) / f
+
+
+@dataclass
+class Snapshot:
+    """A consistent copy of a run's state for one UI redraw."""
+
+    status: str
+    reason: str | None
+    progress: Progress
+    history: History
+    learning_rate: float
+
+
+def make_train_data(x_uint8: np.ndarray, config: dict[str, Any], shuffle_seed: int):
+    """A tf.data pipeline of (input, target) batches from uint8 images.
+
+    Images stay uint8 until batched (a float copy of 60k images is ~190 MB); shuffling is
+    seeded and reshuffled each epoch; training noise is drawn per batch from a seeded
+    random stream that is re-randomised every epoch, so the denoising variant sees fresh
+    noise each epoch yet the same config and seed give the same run.
+    """
+    import tensorflow as tf
+
+    scaling = config["scaling"]
+    lo, hi = value_range(config)
+    factor = float(config["noise_factor"])
+    kind = config["noise_kind"]
+    n = len(x_uint8)
+    ds = tf.data.Dataset.from_tensor_slices(x_uint8)
+    ds = ds.shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True).batch(config["batch_size"])
+
+    def scale(b):
+        b = tf.cast(b, tf.float32) / 255.0
+        return b - 0.5 if scaling == "centered" else b
+
+    if factor > 0:
+        seeds = tf.data.Dataset.random(seed=shuffle_seed + 1, rerandomize_each_iteration=True)
+
+        def noisy(b, s):
+            clean = scale(b)
+            pair = tf.stack([s, s // 2 + 1])
+            if kind == "gaussian":
+                z = tf.random.stateless_normal(tf.shape(clean), seed=pair)
+                return tf.clip_by_value(clean + factor * (hi - lo) * z, lo, hi), clean
+            u = tf.random.stateless_uniform(tf.shape(clean), seed=pair)
+            out = tf.where(u < (factor if kind == "masking" else factor / 2), lo, clean)
+            if kind == "salt_pepper":
+                out = tf.where((u >= factor / 2) & (u < factor), hi, out)
+            return out, clean
+
+        ds = tf.data.Dataset.zip((ds, seeds)).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
+    else:
+        ds = ds.map(lambda b: (scale(b), scale(b)), num_parallel_calls=tf.data.AUTOTUNE)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def validation_arrays(x_uint8: np.ndarray, config: dict[str, Any], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(input, target) for validation: fixed noise, so val loss is comparable across epochs."""
+    clean = to_model_space(x_uint8, config["scaling"])
+    if config["noise_factor"] > 0:
+        noisy = add_noise(clean, config["noise_factor"], config["noise_kind"], seed + _VAL_NOISE_SEED,
+                          value_range(config))
+        return noisy, clean
+    return clean, clean
+
+
+class _Control:
+    """Keras callback through which the controls reach the worker thread."""
+
+    def __new__(cls, run: "TrainingRun"):
+        import keras
+
+        class Control(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                run._on_epoch_begin(epoch)
+
+            def on_train_batch_end(self, batch, logs=None):
+                run._on_batch_end(self.model, batch, logs or {})
+
+            def on_epoch_end(self, epoch, logs=None):
+                run._on_epoch_end(self.model, epoch, logs or {})
+
+        return Control()
+
+
+class TrainingRun:
+    """Train one autoencoder in a background thread with pause/resume/step/stop/reset.
+
+    Parameters
+    ----------
+    config : dict
+        A configuration; it is resolved and validated here (``resolve_config``).
+    dataset : Dataset
+        uint8 images; the whole ``x_train`` is trained on (limit it when loading).
+    val_limit : int
+        At most this many test images are used for the per-epoch validation loss.
+    steps_per_execution : int
+        Batches run per call into TensorFlow; larger cuts per-step overhead for small models
+        (see BENCHMARKS.md). Callbacks, pausing and the trace then act every that many steps.
+    models : Models, optional
+        Already-trained models (e.g. from the store); the run starts as ``finished``.
+    """
+
+    def __init__(self, config: dict[str, Any], dataset: Dataset, *, val_limit: int = 2000,
+                 steps_per_execution: int = 1, models: Models | None = None,
+                 history: History | None = None):
+        self.config = resolve_config(**config)
+        self.dataset = dataset
+        if len(dataset.x_train) < 1:
+            raise ValueError("the training set is empty; choose a larger training-set size")
+        self.val_limit = val_limit
+        self.steps_per_execution = max(1, int(steps_per_execution))
+        self._lock = threading.RLock()
+        self._predict_lock = threading.Lock()
+        self._go = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.models = models if models is not None else build(self.config, dataset.image_shape)
+        compile_model(self.models, self.config, self.steps_per_execution)
+        self.history = history.copy() if history is not None else History()
+        self.status = FINISHED if models is not None else IDLE
+        self.reason: str | None = None
+        epochs_done = len(self.history.epoch)
+        self.progress = Progress(epoch=epochs_done, epochs=max(self.config["epochs"], epochs_done))
+        self._stop_requested = False
+        self._pause_at_epoch_end = False
+        self._pending_lr: float | None = None
+        self._learning_rate = float(self.config["learning_rate"])
+        self._active_since: float | None = None
+        self._seen_before_epoch = 0
+        self._prev_mean = (0, 0.0)  # (samples, running mean) at the previous callback
+
+    # ------------------------------------------------------------------ controls
+    def start(self) -> None:
+        """Start training (or resume a paused run). Finished runs stay finished."""
+        with self._lock:
+            if self.status == PAUSED:
+                self.resume()
+                return
+            if self.status != IDLE:
+                return
+            self._launch()
+
+    def pause(self) -> None:
+        with self._lock:
+            if self.status == RUNNING:
+                self._go.clear()
+                self.status = PAUSED
+                self._account_time()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self.status == PAUSED:
+                self._pause_at_epoch_end = False
+                self.status = RUNNING
+                self._active_since = time.perf_counter()
+                self._go.set()
+
+    def step(self) -> None:
+        """Train exactly one more epoch, then pause (from idle, paused or finished)."""
+        with self._lock:
+            self._pause_at_epoch_end = True
+            if self.status == PAUSED:
+                self.status = RUNNING
+                self._active_since = time.perf_counter()
+                self._go.set()
+            elif self.status == IDLE:
+                self._launch()
+            elif self.status in (FINISHED, STOPPED) and self._thread_done():
+                # one more epoch beyond the target
+                self.progress.epochs = self.progress.epoch + 1
+                self._launch()
+
+    def stop(self) -> None:
+        """Stop after the current batch; the model keeps what it has learned."""
+        with self._lock:
+            if self.status in (RUNNING, PAUSED):
+                self._stop_requested = True
+                self.models.autoencoder.stop_training = True
+                self._go.set()
+
+    def reset(self) -> None:
+        """Stop, wait for the worker, and start again from fresh weights."""
+        self.stop()
+        self.join(timeout=60)
+        with self._lock:
+            self.models = build(self.config, self.dataset.image_shape)
+            compile_model(self.models, self.config, self.steps_per_execution)
+            self.history = History()
+            self.status, self.reason = IDLE, None
+            self.progress = Progress(epochs=self.config["epochs"])
+            self._learning_rate = float(self.config["learning_rate"])
+            self._stop_requested = self._pause_at_epoch_end = False
+            self._pending_lr = None
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change the learning rate; a running model picks it up before its next batch."""
+        lr = _check(PARAMS["learning_rate"], lr)
+        with self._lock:
+            self.config["learning_rate"] = lr
+            self._learning_rate = lr
+            if self.status in (RUNNING, PAUSED):
+                self._pending_lr = lr
+            else:
+                self.models.autoencoder.optimizer.learning_rate.assign(lr)
+
+    def set_epochs(self, epochs: int) -> None:
+        """Change the target epoch count; takes effect for the next start."""
+        epochs = _check(PARAMS["epochs"], epochs)
+        with self._lock:
+            self.config["epochs"] = epochs
+            if self.status in (IDLE,):
+                self.progress.epochs = epochs
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker; True when it has ended (or never started)."""
+        t = self._thread
+        if t is not None:
+            t.join(timeout)
+            return not t.is_alive()
+        return True
+
+    def wait(self, timeout: float = 600.0) -> str:
+        """Block until the run is no longer running (finished, stopped, failed or paused)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.status not in (RUNNING,) and self._thread_done() or self.status == PAUSED:
+                return self.status
+            time.sleep(0.02)
+        return self.status
+
+    # ------------------------------------------------------------------ views
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RUNNING, PAUSED)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            progress = Progress(**vars(self.progress))
+            if self.status == RUNNING and self._active_since is not None:
+                progress.elapsed += time.perf_counter() - self._active_since
+            return Snapshot(self.status, self.reason, progress, self.history.copy(), self._learning_rate)
+
+    def predict(self, x_uint8: np.ndarray, noise_factor: float = 0.0, noise_kind: str = "gaussian",
+                noise_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Reconstruct uint8 images (optionally corrupted first) with the current weights.
+
+        Safe to call while the worker trains: an eager forward pass reads the weights as
+        they are. Returns ``(inputs, reconstructions)`` in pixel space [0, 1].
+        """
+        return reconstruct(self.models, self.config, x_uint8, noise_factor, noise_kind, noise_seed)
+
+    def encode(self, x_uint8: np.ndarray) -> np.ndarray:
+        """The code of uint8 images, flattened to (n, code_size)."""
+        x = to_model_space(x_uint8, self.config["scaling"])
+        with self._predict_lock:
+            code = np.asarray(self.models.encoder(x, training=False))
+        return code.reshape(len(x), -1)
+
+    # ------------------------------------------------------------------ worker
+    def _thread_done(self) -> bool:
+        return self._thread is None or not self._thread.is_alive()
+
+    def _account_time(self) -> None:
+        if self._active_since is not None:
+            self.progress.elapsed += time.perf_counter() - self._active_since
+            self._active_since = None
+
+    def _launch(self) -> None:
+        self.status, self.reason = RUNNING, None
+        self._stop_requested = False
+        self.models.autoencoder.stop_training = False
+        if not self.progress.epochs or self.progress.epochs <= self.progress.epoch:
+            self.progress.epochs = max(self.config["epochs"], self.progress.epoch + 1)
+        self._go.set()
+        self._active_since = time.perf_counter()
+        self._thread = threading.Thread(target=self._work, name="aecore-training", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        try:
+            cfg = self.config
+            seed = int(cfg["seed"])
+            x = self.dataset.x_train
+            bs = cfg["batch_size"]
+            self.progress.steps_per_epoch = math.ceil(len(x) / bs)
+            train = make_train_data(x, cfg, shuffle_seed=seed)
+            val_x = self.dataset.x_test[: self.val_limit]
+            fit_kwargs: dict[str, Any] = {}
+            if len(val_x):
+                fit_kwargs["validation_data"] = validation_arrays(val_x, cfg, seed)
+                fit_kwargs["validation_batch_size"] = max(bs, 256)
+            self.models.autoencoder.fit(
+                train, epochs=self.progress.epochs, initial_epoch=self.progress.epoch,
+                callbacks=[_Control(self)], verbose=0, shuffle=False, **fit_kwargs,
+            )
+            with self._lock:
+                self._account_time()
+                if self.status != FAILED:
+                    self.status = STOPPED if self._stop_requested else FINISHED
+                    if self._stop_requested:
+                        self.reason = f"stopped by the user after {self.progress.epoch} epochs"
+        except Exception as exc:  # the worker must never die silently: the UI shows the reason
+            with self._lock:
+                self._account_time()
+                self.status = FAILED
+                self.reason = f"training failed: {type(exc).__name__}: {exc}"
+
+    def _on_epoch_begin(self, epoch: int) -> None:
+        with self._lock:
+            self.progress.batch = 0
+            self._prev_mean = (0, 0.0)
+            self._seen_before_epoch = self.progress.samples_seen
+
+    def _on_batch_end(self, model, batch: int, logs: dict) -> None:
+        loss = float(logs.get("loss", float("nan")))
+        bs = self.config["batch_size"]
+        n = len(self.dataset.x_train)
+        with self._lock:
+            steps = batch + 1
+            seen = min(steps * bs, n)
+            # Keras reports the epoch's running mean; recover the mean over the steps since
+            # the last callback so the trace shows the loss as it is now.
+            prev_seen, prev_mean = self._prev_mean
+            step_loss = (loss * seen - prev_mean * prev_seen) / max(seen - prev_seen, 1)
+            self._prev_mean = (seen, loss)
+            self.progress.batch = steps
+            self.progress.samples_seen = self._seen_before_epoch + seen
+            if not math.isfinite(loss):
+                self.status = FAILED
+                self.reason = (
+                    f"the loss became {'NaN' if math.isnan(loss) else 'infinite'} in epoch "
+                    f"{self.progress.epoch + 1}, step {steps}: training diverged. Lower the learning "
+                    f"rate (now {self._learning_rate:g}) and press Reset"
+                )
+                model.stop_training = True
+                return
+            self.history.trace_x.append(self.progress.epoch + steps / max(self.progress.steps_per_epoch, 1))
+            self.history.trace_loss.append(step_loss)
+            if self._pending_lr is not None:
+                model.optimizer.learning_rate.assign(self._pending_lr)
+                self._pending_lr = None
+        self._wait_if_paused(model)
+
+    def _on_epoch_end(self, model, epoch: int, logs: dict) -> None:
+        with self._lock:
+            if self.status == FAILED:
+                return
+            self.history.epoch.append(epoch + 1)
+            self.history.loss.append(float(logs.get("loss", float("nan"))))
+            self.history.val_loss.append(float(logs.get("val_loss", float("nan"))))
+            self.progress.epoch = epoch + 1
+            self.progress.batch = 0
+            val = logs.get("val_loss")
+            if val is not None and not math.isfinite(float(val)):
+                self.status = FAILED
+                self.reason = (f"the validation loss became NaN in epoch {epoch + 1}: lower the learning "
+                               f"rate (now {self._learning_rate:g}) and press Reset")
+                model.stop_training = True
+                return
+            if self._pause_at_epoch_end and not self._stop_requested and epoch + 1 < self.progress.epochs:
+                self._pause_at_epoch_end = False
+                self._go.clear()
+                self.status = PAUSED
+                self._account_time()
+        self._wait_if_paused(model)
+
+    def _wait_if_paused(self, model) -> None:
+        if not self._go.is_set():
+            self._go.wait()
+        if self._stop_requested:
+            model.stop_training = True
+
+
+def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, noise_factor: float = 0.0,
+                noise_kind: str = "gaussian", noise_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Corrupt (optionally) and reconstruct uint8 images; both returned in pixel space [0, 1]."""
+    x = to_model_space(x_uint8, config["scaling"])
+    if noise_factor > 0:
+        x = add_noise(x, noise_factor, noise_kind, noise_seed, value_range(config))
+    if len(x) <= 256:
+        y = np.asarray(models.autoencoder(x, training=False))
+    else:
+        y = models.autoencoder.predict(x, batch_size=512, verbose=0)
+    return to_pixels(x, config["scaling"]), to_pixels(y, config["scaling"])

@@ -1,0 +1,133 @@
+"""Per-session state shared by every page: the dataset choice, the live run, trained models.
+
+Everything here lives in ``st.session_state``, so two browser sessions never see each
+other's runs. Pages read and change it only through these helpers.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from aecore.data import DEFAULT_DATASET, Dataset
+from aecore.models import Models
+from aecore.training import FINISHED, PAUSED, RUNNING, STOPPED, History, TrainingRun
+from ui import cache
+
+RUN_KEY = "ae_run"  # the TrainingRun the Train page drives
+MODELS_KEY = "ae_models"  # label -> ModelEntry: every model this session trained or loaded
+DATASET_KEY = "ae_dataset"  # the dataset name (or path under the data root) in use
+MAX_KEPT_MODELS = 6  # older entries are dropped so a long lecture does not grow memory
+
+
+@dataclass
+class ModelEntry:
+    """A trained model any page can use."""
+
+    label: str
+    models: Models
+    config: dict[str, Any]
+    dataset: str
+    history: History = field(default_factory=History)
+    source: str = "trained"  # "trained", "store", "live"
+
+    @property
+    def code_size(self) -> int:
+        return self.models.code_size
+
+
+def data_root() -> str:
+    """The only folder the app reads dataset paths from (``AECORE_DATA_ROOT``)."""
+    return os.path.realpath(os.path.expanduser(os.environ.get("AECORE_DATA_ROOT", "~/autoencoder-lab-data")))
+
+
+def dataset_name() -> str:
+    return st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
+
+
+def set_dataset_name(name: str) -> None:
+    st.session_state[DATASET_KEY] = name
+
+
+def current_dataset() -> Dataset:
+    """The session's dataset (full, cached per process). Raises ValueError for bad paths."""
+    return cache.dataset(dataset_name())
+
+
+def current_run() -> TrainingRun | None:
+    return st.session_state.get(RUN_KEY)
+
+
+def set_run(run: TrainingRun | None) -> None:
+    old = st.session_state.get(RUN_KEY)
+    if old is not None and old is not run and old.is_active:
+        old.stop()
+    st.session_state[RUN_KEY] = run
+
+
+def is_training() -> bool:
+    run = current_run()
+    return run is not None and run.status in (RUNNING, PAUSED)
+
+
+def remember(entry: ModelEntry) -> None:
+    """Keep a finished model for the other pages (newest last, bounded)."""
+    kept: dict[str, ModelEntry] = st.session_state.setdefault(MODELS_KEY, {})
+    kept.pop(entry.label, None)
+    kept[entry.label] = entry
+    while len(kept) > MAX_KEPT_MODELS:
+        kept.pop(next(iter(kept)))
+
+
+def run_label(run: TrainingRun) -> str:
+    c = run.config
+    shape = c.get("hidden") if "hidden" in c else c.get("filters")
+    arch = "-".join(str(s) for s in shape) if shape else ""
+    code = f"code {c['code_dim']}" if "code_dim" in c else f"filters {arch}"
+    bits = [c["variant"], code if "code_dim" in c else "", f"{arch}" if "code_dim" in c and arch else ""]
+    return " · ".join(b for b in bits if b) + f" · {len(run.history.epoch)} ep"
+
+
+def models_available() -> dict[str, ModelEntry]:
+    """Every model a page can show: the live run (even mid-training) and those kept."""
+    out: dict[str, ModelEntry] = {}
+    run = current_run()
+    if run is not None and (run.history.epoch or run.status in (RUNNING, PAUSED, FINISHED, STOPPED)):
+        label = f"Current run: {run_label(run)}"
+        out[label] = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live")
+    out.update(st.session_state.get(MODELS_KEY, {}))
+    return out
+
+
+def entry_dataset(entry: ModelEntry) -> Dataset:
+    """The dataset a model was trained on, for showing its test images.
+
+    A named dataset comes whole from the process cache (more test images than a run's
+    limited copy; the test split never overlaps any training subset). A dataset loaded
+    from a path is found as the session's current dataset or the live run's own copy.
+    Raises ValueError when it cannot be found or its images do not fit the model.
+    """
+    from aecore.data import DATASET_NAMES
+
+    run = current_run()
+    if entry.dataset in DATASET_NAMES:
+        ds = cache.dataset(entry.dataset)
+    elif run is not None and run.models is entry.models:
+        ds = run.dataset
+    else:
+        ds = current_dataset()
+        if ds.name != entry.dataset:
+            raise ValueError(
+                f"the dataset this model was trained on ({entry.dataset}) is not loaded; "
+                "choose it on the Train page"
+            )
+    want = tuple(int(s) for s in entry.models.autoencoder.input_shape[1:])
+    if tuple(ds.image_shape) != want:
+        raise ValueError(
+            f"this model takes {want[0]}x{want[1]} images but the dataset {ds.name} holds "
+            f"{ds.image_shape[0]}x{ds.image_shape[1]} images"
+        )
+    return ds
