@@ -7,7 +7,7 @@ import os
 
 # TensorFlow's C++ start-up chatter (CUDA probes, CPU feature notes) is noise for a
 # lecturer's terminal; an explicit setting by the user wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __all__ = ["__version__"]
 __version__ = "0.1.0"
