@@ -13,10 +13,36 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def cli(*args, env=None):
-    proc = subprocess.run([sys.executable, "-m", "aecore", *args], cwd=ROOT, capture_output=True,
+def subprocess_cli(*args, env=None):
+    """The real thing: a fresh interpreter, as a lecturer's shell runs it."""
+    return subprocess.run([sys.executable, "-m", "aecore", *args], cwd=ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, **(env or {})})
-    return proc
+
+
+def cli(*args, env=None):
+    """In-process main() with captured streams: the same contract, without a TensorFlow start-up each."""
+    import contextlib
+    import io
+    from types import SimpleNamespace
+
+    from aecore.__main__ import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = {k: os.environ.get(k) for k in (env or {})}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def ok(*args):
@@ -30,10 +56,20 @@ def fails(*args, match):
     assert proc.returncode != 0
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
-    lines = [l for l in proc.stderr.strip().splitlines() if l.startswith("error:")]
-    assert len(lines) == 1, proc.stderr
+    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
     assert match in lines[0], lines[0]
     return lines[0]
+
+
+def test_real_subprocess_json_and_one_line_error():
+    proc = subprocess_cli("variants")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["variants"]
+    bad = subprocess_cli("train", "--variant", "dense", "--dataset", "digits", "--set", "hidden=12,,x")
+    assert bad.returncode == 1 and bad.stdout == "" and "Traceback" not in bad.stderr
+    assert [l for l in bad.stderr.splitlines() if l.strip()] == [
+        "error: hidden must be a comma-separated list of whole numbers like '128,64', got '12,,x' "
+        "('' is not a whole number)"]
 
 
 def test_variants_lists_registry_with_defaults():
