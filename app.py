@@ -1,0 +1,27 @@
+"""Autoencoder Lab: ``streamlit run app.py``.
+
+Navigation only, plus two hooks every page needs: Keras' session is protected from
+Streamlit's after-run reset (which stalls a model training in the background; see
+``ui.training.protect_keras_session``), and a training run that finished while its student
+was on another page is saved, so the model store and the other pages get it without a
+visit to Train.
+"""
+
+import streamlit as st
+
+st.set_page_config(layout="wide", page_title="Autoencoder Lab", page_icon=":material/neurology:")
+
+from ui.training import finalize, protect_keras_session  # noqa: E402 - set_page_config comes first
+
+protect_keras_session()
+pages = st.navigation([
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/denoise.py", title="Denoise", icon=":material/auto_fix_high:"),
+    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
+], position="top")  # the top bar leaves the full width to the page on a projector
+try:
+    finalize()
+except Exception:  # saving is a convenience; never let it break a page
+    pass
+pages.run()

@@ -1,0 +1,260 @@
+"""Train: choose data, variant and hyperparameters; train live with pause/resume/step/stop.
+
+The model trains in a background thread owned by a ``TrainingRun`` in session state, so
+moving a widget or leaving the page neither stops nor restarts it. A fragment polls the run
+twice a second while it trains and redraws the loss curve, progress and previews.
+"""
+
+import streamlit as st
+
+from aecore.variants import PRESETS, VARIANTS, get_variant
+from ui import plots, state, widgets
+from ui import training as tr
+from ui.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, wkey
+
+REFRESH_S = 0.5  # live redraw interval while training
+ORDER = ("hidden", "filters", "code_dim", "activation", "loss", "optimizer", "learning_rate",
+         "batch_size", "epochs", "l1", "noise_factor", "seed")
+
+
+def data_section():
+    """Dataset picker and training-set size. Returns (full dataset or None, key, n_train)."""
+    st.subheader("1 · Data")
+    choices = tr.dataset_choices()
+    titles = {d["name"]: d["title"] for d in choices}
+    titles[tr.FOLDER_CHOICE] = "A folder under the data root…"
+    choice = st.selectbox("Dataset", [d["name"] for d in choices] + [tr.FOLDER_CHOICE],
+                          format_func=lambda n: titles.get(n, n), key=wkey("dataset"))
+    if choice == tr.FOLDER_CHOICE:
+        folder = st.text_input("Folder or .npz file", key=wkey("folder"),
+                               help=f"A path relative to the data root {state.data_root()} "
+                                    "(set AECORE_DATA_ROOT to change it)")
+    else:
+        folder = ""
+        st.caption(next(d["description"] for d in choices if d["name"] == choice))
+    try:
+        full = tr.load_choice(choice, folder)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None, None, None
+    key = folder.strip() if choice == tr.FOLDER_CHOICE else choice
+    state.set_dataset_name(key)
+    widgets.dataset_provenance(full)
+    f = tr.form()
+    if f.get("n_train_for") != key:  # a new dataset starts with all its training images
+        st.session_state[wkey("n_train")] = len(full.x_train)
+        f["n_train_for"] = key
+    elif wkey("n_train") not in st.session_state:
+        st.session_state[wkey("n_train")] = int(f.get("n_train") or len(full.x_train))
+    n_train = st.number_input("Training-set size", min_value=1, step=250, key=wkey("n_train"),
+                              help="How many training images to use: a seeded, class-balanced subset. "
+                                   "Fewer trains faster.")
+    f["n_train"] = int(n_train)
+    if n_train > len(full.x_train):
+        st.caption(f"The dataset has {len(full.x_train):,} training images; all of them are used.")
+    return full, key, min(int(n_train), len(full.x_train))
+
+
+def model_section():
+    """Variant, presets and hyperparameters. Returns (resolved config or None, variant, a
+    container under the hyperparameters heading for messages about them)."""
+    st.subheader("2 · Model")
+    variant = st.selectbox("Variant", list(VARIANTS), format_func=lambda n: f"{VARIANTS[n].title} ({n})",
+                           key=wkey("variant"), on_change=tr.on_variant_change)
+    widgets.variant_caption(variant)
+    v = get_variant(variant)
+    c1, c2 = st.columns(2)
+    c1.button("Reset to recipe", key="train_reset_recipe", on_click=tr.reset_to_recipe, width="stretch",
+              help="Every hyperparameter back to this variant's recipe")
+    c2.button("As published", key="train_published", on_click=tr.apply_published, args=(variant,),
+              width="stretch",
+              help="The source article's own settings: " + ", ".join(f"{k} {val}" for k, val in v.published.items()))
+    with st.expander("Presets: one click sets everything"):
+        for i, label in enumerate(PRESETS):
+            st.button(label, key=f"train_preset_{i}", on_click=tr.apply_preset, args=(label,), width="stretch")
+
+    st.subheader("3 · Hyperparameters")
+    problems = st.container()  # errors go right under the heading, next to the fields
+    shown = [n for n in ORDER if n in v.params]
+    cols = st.columns(2)
+    for i, name in enumerate(shown):
+        with cols[i % 2]:
+            widgets.param_widget(name, tr.LABELS[name], wkey(name))
+    with st.expander("More: code and output activations, input scaling, noise kind"):
+        cols = st.columns(2)
+        for i, name in enumerate(n for n in v.params if n not in shown):
+            with cols[i % 2]:
+                widgets.param_widget(name, tr.LABELS[name], wkey(name))
+    raw = tr.store_widgets()
+    try:
+        return tr.resolve(raw, variant), variant, problems
+    except ValueError as exc:
+        problems.error(str(exc), icon=":material/edit:")
+        return None, variant, problems
+
+
+def architecture_section(rows):
+    total = sum(r["parameters"] for r in rows)
+    code = next((r["output shape"] for r in reversed(rows) if r["part"] == "encoder"), "?")
+    with st.expander(f"Architecture: code {code} · {total:,} parameters", expanded=True):
+        st.table([{**r, "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True,
+                 border="horizontal")
+        st.caption(f"Total: {total:,} trainable parameters (encoder and decoder).")
+
+
+def controls(run, config, full, key, n_train, ready):
+    """The control buttons and what they do. Every action ends in a rerun so the page
+    redraws from the new state."""
+    status = run.status if run is not None else None
+    model = tr.has_model(run)
+    changes = tr.pending_changes(run, config, full, n_train) if run is not None and ready else []
+
+    if model and changes:
+        st.warning(
+            f"You changed **{', '.join(changes)}**: that needs a new model. The current model keeps "
+            "its settings (and keeps training if it is running) until you press **Reset and apply**.")
+        if st.button("Reset and apply", key="train_apply", type="primary"):
+            tr.new_run(config, full, n_train, key)
+            st.rerun()
+
+    if ready and tr.pretrained_available(config, full, n_train) and (not model or changes or status == IDLE):
+        if st.button("Use pretrained", key="train_pretrained", icon=":material/inventory_2:",
+                     help="A model with exactly these settings was trained before; load it at once"):
+            tr.load_pretrained(config, full, n_train, key)
+            st.rerun()
+
+    again = model and status in (FINISHED, STOPPED, FAILED)
+    row1, row2 = st.columns([4, 3, 3]), st.columns([4, 3, 3])
+    start = row1[0].button("Start over" if again else "Start", key="train_start", type="primary", width="stretch",
+                           icon=":material/play_arrow:", disabled=not ready or status in (RUNNING, PAUSED),
+                           help="Train a fresh model with these settings")
+    pause = row1[1].button("Pause", key="train_pause", width="stretch", icon=":material/pause:",
+                           disabled=status != RUNNING)
+    resume = row1[2].button("Resume", key="train_resume", width="stretch", icon=":material/play_circle:",
+                            disabled=status != PAUSED)
+    step = row2[0].button("Step one epoch", key="train_step", width="stretch", icon=":material/skip_next:",
+                          disabled=status in (RUNNING, FAILED) or (not model and not ready),
+                          help="Train exactly one more epoch, then pause")
+    stop = row2[1].button("Stop", key="train_stop", width="stretch", icon=":material/stop:",
+                          disabled=status not in (RUNNING, PAUSED),
+                          help="Stop after the current batch; the model keeps what it learned")
+    reset = row2[2].button("Reset", key="train_reset", width="stretch", icon=":material/restart_alt:",
+                           disabled=run is None,
+                           help="Throw the weights away and start from fresh ones (with the current settings)")
+
+    if start:
+        if status == IDLE and not changes:  # a fresh run made by Reset, settings unchanged
+            run.start()
+        else:
+            tr.new_run(config, full, n_train, key).start()
+    elif pause:
+        run.pause()
+    elif resume:
+        run.resume()
+    elif step:
+        if model or (status == IDLE and not changes):  # one more epoch of the model as it is
+            run.step()
+        else:
+            tr.new_run(config, full, n_train, key).step()
+    elif stop:
+        run.stop()
+    elif reset:
+        if ready:
+            tr.new_run(config, full, n_train, key)
+        else:
+            run.reset()
+    else:
+        return
+    st.rerun()
+
+
+def live_section(run):
+    if run is None:
+        st.info("Choose the data and a model on the left, then press **Start** (or **Step one epoch**). "
+                "The loss curve and the reconstructions appear here and update as the model learns.")
+        st.plotly_chart(plots.loss_figure(tr.History()), key="chart_loss_empty", theme=None, config={"displayModeBar": False})
+        return
+    status0 = run.status
+
+    @st.fragment(run_every=REFRESH_S if status0 == RUNNING else None)
+    def live():
+        widgets.guard(lambda: draw(run, status0))
+
+    live()
+
+
+def draw(run, status0):
+    snap = run.snapshot()
+    if snap.status != status0:
+        st.rerun()  # finished, failed, or paused after a step: redraw the buttons too
+    cfg = run.config
+    extra = f"{get_variant(cfg['variant']).title} on {run.dataset.name}, {len(run.dataset.x_train):,} images"
+    widgets.status_line(snap.status, extra)
+    if snap.status == FAILED:
+        st.error(snap.reason or "training failed")
+    elif snap.status == STOPPED and snap.reason:
+        st.caption(snap.reason[0].upper() + snap.reason[1:])
+    p = snap.progress
+    st.progress(p.fraction, text=tr.progress_text(snap))
+    h = snap.history
+    m = st.columns(3)
+    if h.loss:
+        m[0].metric("Train loss", f"{h.loss[-1]:.4f}")
+    else:  # during the first epoch: the latest batch
+        m[0].metric("Train loss (batch)", f"{h.trace_loss[-1]:.4f}" if h.trace_loss else "–")
+    m[1].metric("Validation loss", f"{h.val_loss[-1]:.4f}" if h.val_loss else "–")
+    m[2].metric("Learning rate", f"{snap.learning_rate:g}")
+    st.plotly_chart(plots.loss_figure(h, cfg["loss"]), key="chart_loss", theme=None, config={"displayModeBar": False})
+    if snap.status == RUNNING and not h.trace_x:
+        # The worker is still compiling its first step; a forward pass now would only wait for it.
+        st.caption("Preparing the first batch…")
+        return
+    inputs, outputs = tr.previews(run)
+    noisy = cfg.get("noise_factor", 0) > 0
+    st.markdown(f"**{len(inputs)} fixed test images and their reconstructions right now**"
+                + (f" (inputs carry the training noise, factor {cfg['noise_factor']:g})" if noisy else ""))
+    a, b = st.columns(2)
+    cols = 4 if len(inputs) > 9 else 3
+    a.plotly_chart(plots.image_grid(inputs, cols=cols, title="noisy input" if noisy else "input", tile_px=62),
+                   key="chart_inputs", theme=None, config={"displayModeBar": False, "staticPlot": True})
+    b.plotly_chart(plots.image_grid(outputs, cols=cols, title="reconstruction", tile_px=62),
+                   key="chart_outputs", theme=None, config={"displayModeBar": False, "staticPlot": True})
+
+
+def main():
+    st.title("Train an autoencoder")
+    note = tr.pop_flash()
+    if note:
+        getattr(st, note[0], st.info)(note[1])
+    tr.seed_widgets()
+    saved = tr.finalize()
+    if saved:
+        st.warning(saved)
+
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        full, key, n_train = data_section()
+        config, variant, problems = model_section()
+    run = state.current_run()
+    ready = config is not None and full is not None
+    with right:
+        st.subheader("4 · Train")
+        rows = None
+        if ready:
+            try:
+                rows = tr.architecture(config, full.image_shape)
+            except ValueError as exc:  # e.g. a code wider than the image
+                problems.error(str(exc), icon=":material/edit:")
+                ready = False
+        if not ready:
+            st.caption("Fix the settings marked in red on the left to train a new model.")
+        if ready:
+            for change in tr.sync_live(run, config):
+                st.toast(change[0].upper() + change[1:])
+        controls(run, config, full, key, n_train, ready)
+        live_section(state.current_run())
+        if rows:
+            architecture_section(rows)
+
+
+widgets.guard(main)

@@ -1,0 +1,267 @@
+"""Plotly figures shared by the pages: image grids, loss curves, codes.
+
+Every function takes plain NumPy arrays / lists and returns a ``plotly.graph_objects.Figure``;
+nothing here calls ``st.*`` or Keras, so the figures are cheap to rebuild twice a second
+while a model trains.
+
+Image grids are drawn as one PNG mosaic inside a single ``go.Image`` trace rather than one
+subplot per digit: 32 subplots take ~100 ms to build and serialise, one mosaic a few ms,
+and the browser draws a single picture.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+#: colours used everywhere for train / validation / per-batch loss
+TRAIN_COLOR = "#1f5fbf"
+VAL_COLOR = "#d9480f"
+TRACE_COLOR = "rgba(31, 95, 191, 0.35)"
+FONT_SIZE = 16  # readable on a projector
+FONT = dict(family="'Source Sans Pro', 'Source Sans 3', 'Helvetica Neue', Arial, sans-serif", size=FONT_SIZE,
+            color="#111111")
+
+_GAP = 2  # pixels between tiles, before upscaling
+_BACKGROUND = 255  # white gaps around the (black-background) digits
+
+
+def _png_data_uri(mosaic: np.ndarray) -> str:
+    buf = io.BytesIO()
+    Image.fromarray(mosaic, mode="L").save(buf, format="PNG", optimize=False, compress_level=3)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _as_unit_images(images: np.ndarray) -> np.ndarray:
+    x = np.asarray(images)
+    if x.ndim == 2:
+        x = x[None]
+    if x.ndim == 4 and x.shape[-1] == 1:
+        x = x[..., 0]
+    if x.ndim != 3:
+        raise ValueError(f"images must be an array of shape (n, h, w), got shape {x.shape}")
+    if x.dtype == np.uint8:
+        return x.astype(np.float32) / 255.0
+    x = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+    return np.clip(x, 0.0, 1.0)
+
+
+def image_grid(
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    cols: int = 8,
+    *,
+    row_labels: Sequence[str] | None = None,
+    height: int | None = None,
+    tile_px: int = 64,
+    title: str | None = None,
+) -> go.Figure:
+    """A grid of grayscale images as one Plotly figure.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        ``(n, h, w)`` floats in [0, 1] (values outside are clipped) or uint8 pixels.
+    titles : list of str, optional
+        One short caption per image, drawn above it.
+    cols : int, default 8
+        Images per row; rows are filled left to right, top to bottom.
+    row_labels : list of str, optional
+        A label at the left of each row (e.g. "input", "reconstruction").
+    height : int, optional
+        Figure height in pixels; by default it follows from ``tile_px`` and the row count.
+    tile_px : int, default 64
+        Approximate on-screen size of one image, used for the default height.
+    title : str, optional
+        Figure title.
+    """
+    x = _as_unit_images(images)
+    n, h, w = x.shape
+    cols = max(1, min(int(cols), max(n, 1)))
+    rows = max(1, math.ceil(n / cols))
+    if titles is not None and len(titles) != n:
+        raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
+    # Each tile gets a band above it for its caption when titles are given.
+    band = int(round(h * 0.5)) if titles else 0
+    cell_h, cell_w = h + band + _GAP, w + _GAP
+    mosaic = np.full((rows * cell_h - _GAP, cols * cell_w - _GAP), _BACKGROUND, dtype=np.uint8)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        top, left = r * cell_h + band, c * cell_w
+        mosaic[top:top + h, left:left + w] = np.rint(x[i] * 255).astype(np.uint8)
+    # Upscale with nearest neighbour so small digits (8x8) stay crisp in every browser.
+    scale = max(1, int(math.ceil(48 / max(h, w))))
+    if scale > 1:
+        mosaic = np.kron(mosaic, np.ones((scale, scale), dtype=np.uint8))
+    H, W = mosaic.shape
+
+    fig = go.Figure(go.Image(source=_png_data_uri(mosaic), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
+    annotations = []
+    if titles:
+        for i, t in enumerate(titles):
+            r, c = divmod(i, cols)
+            annotations.append(dict(
+                x=(c * cell_w + w / 2) * scale, y=(r * cell_h + band - 1) * scale, text=str(t),
+                showarrow=False, xanchor="center", yanchor="bottom", font=dict(size=FONT_SIZE - 1),
+            ))
+    label_space = 0
+    if row_labels:
+        label_space = 12 + 9 * max(len(str(s)) for s in row_labels)
+    tickvals = [(r * cell_h + band + h / 2) * scale for r in range(rows)]
+    fig.update_layout(
+        annotations=annotations,
+        margin=dict(l=label_space + 4, r=4, t=40 if title else 4, b=4),
+        height=height or int(rows * (tile_px * (h + band + _GAP) / h) + (40 if title else 8)),
+        title=dict(text=title, font=dict(size=FONT_SIZE + 2)) if title else None,
+        plot_bgcolor="white",
+        paper_bgcolor="rgba(0,0,0,0)",
+        dragmode=False,
+        font=FONT,
+    )
+    fig.update_xaxes(visible=False, range=[-0.5, W - 0.5], fixedrange=True)
+    fig.update_yaxes(
+        visible=bool(row_labels), range=[H - 0.5, -0.5], fixedrange=True, scaleanchor="x",
+        tickvals=tickvals[: len(row_labels)] if row_labels else None,
+        ticktext=list(row_labels)[:rows] if row_labels else None,
+        showgrid=False, zeroline=False, showline=False, ticks="",
+        tickfont=dict(size=FONT_SIZE),
+    )
+    return fig
+
+
+def pairs_grid(inputs: np.ndarray, outputs: np.ndarray, cols: int = 8,
+               labels: tuple[str, str] = ("input", "reconstruction"), **kwargs) -> go.Figure:
+    """Inputs and their reconstructions in alternating rows (``cols`` pairs per row pair)."""
+    a, b = _as_unit_images(inputs), _as_unit_images(outputs)
+    if a.shape != b.shape:
+        raise ValueError(f"inputs {a.shape} and outputs {b.shape} must have the same shape")
+    n = len(a)
+    cols = max(1, min(cols, n))
+    tiles, row_labels = [], []
+    for start in range(0, n, cols):
+        chunk_a, chunk_b = a[start:start + cols], b[start:start + cols]
+        pad = cols - len(chunk_a)
+        if pad:
+            blank = np.ones((pad,) + a.shape[1:], dtype=np.float32)
+            chunk_a, chunk_b = np.concatenate([chunk_a, blank]), np.concatenate([chunk_b, blank])
+        tiles += [chunk_a, chunk_b]
+        row_labels += list(labels)
+    return image_grid(np.concatenate(tiles), cols=cols, row_labels=row_labels, **kwargs)
+
+
+def _finite(values: Sequence[float]) -> list[float | None]:
+    return [float(v) if v is not None and math.isfinite(float(v)) else None for v in values]
+
+
+def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figure:
+    """Train and validation loss per epoch, with the per-batch trace behind them.
+
+    ``history`` is an :class:`aecore.training.History` (or anything with ``epoch``,
+    ``loss``, ``val_loss``, ``trace_x``, ``trace_loss`` lists).
+    """
+    fig = go.Figure()
+    if history.trace_x:
+        fig.add_trace(go.Scatter(
+            x=list(history.trace_x), y=_finite(history.trace_loss), name="per batch",
+            mode="lines" if len(history.trace_x) > 30 else "lines+markers", marker=dict(size=5),
+            line=dict(color=TRACE_COLOR, width=2), hovertemplate="%{y:.4f}<extra>batch</extra>",
+        ))
+    if history.epoch:
+        fig.add_trace(go.Scatter(
+            x=list(history.epoch), y=_finite(history.loss), name="train",
+            mode="lines+markers", line=dict(color=TRAIN_COLOR, width=3), marker=dict(size=8),
+        ))
+        if any(v is not None for v in _finite(history.val_loss)):
+            fig.add_trace(go.Scatter(
+                x=list(history.epoch), y=_finite(history.val_loss), name="validation",
+                mode="lines+markers", line=dict(color=VAL_COLOR, width=3, dash="dot"), marker=dict(size=8),
+            ))
+    label = {"bce": "binary cross-entropy", "mse": "mean squared error"}.get(loss_name, loss_name)
+    fig.update_layout(
+        height=height,
+        margin=dict(l=80, r=16, t=36, b=64),
+        font=FONT,
+        xaxis_title="epoch",
+        yaxis_title=f"loss ({label})",
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0),
+        hovermode="x unified",
+        uirevision="loss",  # keep the user's zoom while the curve is redrawn
+        plot_bgcolor="white",
+    )
+    fig.update_xaxes(rangemode="tozero", gridcolor="#e5e5e5", automargin=True, zeroline=False)
+    fig.update_yaxes(gridcolor="#e5e5e5", automargin=True, zeroline=False)
+    if not history.trace_x and not history.epoch:
+        fig.add_annotation(text="the loss curve appears here once training starts", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT_SIZE, color="#666"))
+        fig.update_xaxes(visible=False, range=[0, 1])
+        fig.update_yaxes(visible=False, range=[0, 1])
+        fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), height=min(height, 200),
+                          plot_bgcolor="#f6f8fb")
+    return fig
+
+
+def _code_grid_shape(n: int) -> tuple[int, int]:
+    rows = int(math.floor(math.sqrt(n)))
+    while rows > 1 and n % rows:
+        rows -= 1
+    return rows, n // rows
+
+
+def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
+                       titles: Sequence[str] | None = None, height: int | None = None) -> go.Figure:
+    """Input -> code -> reconstruction for a few images, one column per image.
+
+    Codes of up to 12 numbers are drawn as bars; longer codes as a small heat map, reshaped
+    to a near-square block (a 32-number code as 4x8).
+    """
+    from plotly.subplots import make_subplots
+
+    a, b = _as_unit_images(originals), _as_unit_images(reconstructions)
+    codes = np.asarray(codes, dtype=np.float32).reshape(len(a), -1)
+    n, k = len(a), codes.shape[1]
+    fig = make_subplots(
+        rows=3, cols=n, vertical_spacing=0.06, horizontal_spacing=0.03,
+        row_titles=["input", f"code ({k} numbers)", "reconstruction"],
+        column_titles=list(titles) if titles else None,
+    )
+    lim = float(np.nanmax(np.abs(codes))) or 1.0
+    lo = float(np.nanmin(codes))
+    bars = k <= 12
+    for j in range(n):
+        for row, img in ((1, a[j]), (3, b[j])):
+            fig.add_trace(go.Heatmap(z=img, colorscale="gray", zmin=0, zmax=1, showscale=False,
+                                     hoverinfo="skip"), row=row, col=j + 1)
+            xname = fig.get_subplot(row, j + 1).xaxis.plotly_name.replace("axis", "")
+            fig.update_yaxes(autorange="reversed", scaleanchor=xname, constrain="domain", row=row, col=j + 1)
+            fig.update_xaxes(constrain="domain", row=row, col=j + 1)
+        if bars:
+            fig.add_trace(go.Bar(x=[str(i + 1) for i in range(k)], y=codes[j], marker_color=TRAIN_COLOR,
+                                 showlegend=False, hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"),
+                          row=2, col=j + 1)
+            fig.update_yaxes(range=[min(lo, 0) * 1.1, lim * 1.1], row=2, col=j + 1, showticklabels=j == 0)
+        else:
+            rr, cc = _code_grid_shape(k)
+            fig.add_trace(go.Heatmap(
+                z=codes[j].reshape(rr, cc), colorscale="Viridis", zmin=min(lo, 0.0), zmax=lim,
+                showscale=j == n - 1, colorbar=dict(len=0.3, y=0.5, thickness=12),
+                hovertemplate="%{z:.3f}<extra></extra>"), row=2, col=j + 1)
+            fig.update_yaxes(autorange="reversed", row=2, col=j + 1)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, fixedrange=True, ticks="")
+    fig.update_yaxes(showgrid=False, zeroline=False, fixedrange=True, ticks="")
+    for r in (1, 3):
+        fig.update_yaxes(showticklabels=False, row=r)
+    if not bars:
+        fig.update_yaxes(showticklabels=False, row=2)
+    fig.update_layout(
+        height=height or 500, margin=dict(l=10, r=40, t=40 if titles else 10, b=10),
+        font=FONT, plot_bgcolor="white", paper_bgcolor="rgba(0,0,0,0)",
+        bargap=0.15, dragmode=False,
+    )
+    fig.update_annotations(font=dict(size=FONT_SIZE + 1, color="#111111"))
+    return fig
