@@ -8,7 +8,7 @@ twice a second while it trains and redraws the loss curve, progress and previews
 import streamlit as st
 
 from aecore.variants import PRESETS, VARIANTS, get_variant
-from ui import plots, state, widgets
+from ui import plots, state, upload, widgets
 from ui import training as tr
 from ui.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, wkey
 
@@ -69,9 +69,11 @@ def model_section():
     c2.button("As published", key="train_published", on_click=tr.apply_published, args=(variant,),
               width="stretch",
               help="The source article's own settings: " + ", ".join(f"{k} {val}" for k, val in v.published.items()))
-    with st.expander("Presets: one click sets everything"):
-        for i, label in enumerate(PRESETS):
-            st.button(label, key=f"train_preset_{i}", on_click=tr.apply_preset, args=(label,), width="stretch")
+    st.markdown("**Presets** · one click sets everything")
+    preset_cols = st.columns(2)
+    for i, label in enumerate(PRESETS):
+        preset_cols[i % 2].button(label, key=f"train_preset_{i}", on_click=tr.apply_preset, args=(label,),
+                                  width="stretch")
 
     st.subheader("3 · Hyperparameters")
     problems = st.container()  # errors go right under the heading, next to the fields
@@ -221,6 +223,23 @@ def draw(run, status0):
                    key="chart_outputs", theme=None, config={"displayModeBar": False, "staticPlot": True})
 
 
+def upload_section(full, key):
+    """A saved .keras model (e.g. from `python -m aecore train --out`) for the other pages."""
+    with st.expander("Load a saved model file (.keras)"):
+        up = st.file_uploader("Model file", type=["keras"], key="train_upload",
+                              help=f"Up to {upload.MAX_UPLOAD_MB} MB; loaded in Keras safe mode. It must "
+                                   "fit the images of the dataset chosen above.")
+        if up is not None and st.session_state.get("train_upload_done") != up.file_id:
+            try:
+                entry = upload.load_uploaded_model(up.name, up.getvalue(), full, key)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["train_upload_done"] = up.file_id
+                st.success(f"Loaded {up.name} (code {entry.code_size}-d): choose it on the Denoise "
+                           "and Latent space pages.")
+
+
 def main():
     st.title("Train an autoencoder")
     note = tr.pop_flash()
@@ -235,6 +254,8 @@ def main():
     with left:
         full, key, n_train = data_section()
         config, variant, problems = model_section()
+        if full is not None:
+            upload_section(full, key)
     run = state.current_run()
     ready = config is not None and full is not None
     with right:

@@ -106,7 +106,7 @@ def server(tmp_path_factory):
 
 
 def new_page(browser, server, path: str = ""):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
     page.goto(f"{server.url}/{path}")
@@ -129,6 +129,10 @@ def wait_idle(page, timeout: float = 60.0) -> None:
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    # Streamlit scrolls inside its own container, which full_page does not unroll: start
+    # every picture from the top of the page.
+    page.evaluate("""() => { for (const el of document.querySelectorAll('*')) {
+        if (el.scrollTop > 0) el.scrollTop = 0; } window.scrollTo(0, 0); }""")
     page.screenshot(path=str(path), full_page=True)
     return path
 

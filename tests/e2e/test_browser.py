@@ -1,0 +1,89 @@
+"""A newcomer's first minute in a real browser: train the 2-D autoencoder live, slide the
+noise factor, open the latent space. Screenshots of every page go to tests/e2e/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.e2e.conftest import assert_no_traceback, new_page, shot, wait_idle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+
+def goto_page(page, title: str) -> None:
+    """Navigate inside the same session (a fresh URL would be a new session without the model)."""
+    page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(
+        has_text=re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")).first.click()
+    wait_idle(page)
+    time.sleep(0.5)
+
+
+def set_number(page, key: str, value: int) -> None:
+    box = page.locator(f".st-key-{key} input").first
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page)
+
+
+def wait_for_text(page, pattern: str, timeout: float = 180.0) -> str:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        text = page.inner_text("body")
+        if re.search(pattern, text):
+            return text
+        time.sleep(0.5)
+    raise AssertionError(f"{pattern!r} not on the page after {timeout}s:\n{page.inner_text('body')[:3000]}")
+
+
+def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server):
+    page = new_page(browser, server)
+    wait_for_text(page, "autoencoder", 90)
+    assert_no_traceback(page)
+    shot(page, "1_home")
+
+    goto_page(page, "Train")
+    page.locator(".st-key-train_preset_2 button").first.click()  # "2-D autoencoder, tanh output, 20 epochs"
+    wait_idle(page)
+    set_number(page, "train_n_train", 1500)
+    set_number(page, "train_epochs", 12)
+    shot(page, "2_train_before")
+    page.locator(".st-key-train_start button").first.click()
+    text = wait_for_text(page, r"Epoch [1-9]\d* of 12", 120)
+    time.sleep(1.5)
+    shot(page, "3_train_during")
+    # the live view keeps moving while we watch: the epoch counter advances by itself
+    first = int(re.search(r"Epoch (\d+) of 12", text).group(1))
+    later = wait_for_text(page, r"Status: finished|Epoch (1[0-2]|[2-9]) of 12", 120)
+    assert "finished" in later or int(re.search(r"Epoch (\d+) of 12", later).group(1)) >= first
+    wait_for_text(page, r"Status: finished", 240)
+    wait_idle(page)
+    assert_no_traceback(page)
+    shot(page, "4_train_finished")
+
+    goto_page(page, "Denoise")
+    wait_for_text(page, "Noise factor", 60)
+    shot(page, "5_denoise_default")
+    slider = page.locator('.st-key-dn_noise input[type="range"]').first
+    before = slider.input_value()
+    slider.focus()
+    for _ in range(6):
+        slider.press("ArrowRight")
+    wait_idle(page)
+    time.sleep(1.0)
+    wait_idle(page)
+    after = slider.input_value()
+    assert float(after) > float(before), (before, after)
+    assert_no_traceback(page)
+    shot(page, "6_denoise_more_noise")
+
+    goto_page(page, "Latent space")
+    wait_for_text(page, r"(?i)trustworthiness", 240)
+    wait_idle(page, 240)
+    assert_no_traceback(page)
+    body = page.inner_text("body")
+    assert re.search(r"(?i)t-SNE", body) and re.search(r"(?i)PCA", body)
+    shot(page, "7_latent")
+    assert server.alive()
