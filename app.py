@@ -14,6 +14,9 @@ st.set_page_config(layout="wide", page_title="Autoencoder Lab", page_icon=":mate
 from ui.training import finalize, protect_keras_session  # noqa: E402 - set_page_config comes first
 
 protect_keras_session()
+# Streamlit leaves ~140 px empty under the top navigation; on a projector that is a tenth of
+# the screen. A style-only st.html takes no room on the page.
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
 pages = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),

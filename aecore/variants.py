@@ -139,7 +139,7 @@ VARIANTS: dict[str, Variant] = {
             "Convolutions and max-pooling keep the image's 2-D structure; the code is a 4x4x8 block.",
             f"{_KERAS_BLOG}: Conv2D 16-8-8 (3x3, relu) + MaxPooling x3 -> 4x4x8, UpSampling mirror, "
             "sigmoid output, binary cross-entropy, Adadelta, 50 epochs, batch 128",
-            dict(_BASE, filters=[16, 8, 8], batch_size=128, epochs=5, learning_rate=0.002),
+            dict(_BASE, filters=[16, 8, 8], batch_size=128, epochs=5, learning_rate=0.005),
             dict(optimizer="adadelta", learning_rate=1.0, epochs=50, batch_size=128),
         ),
         Variant(
@@ -167,6 +167,10 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
     "Single layer, 32-d code": ("dense", {}),
     "Deep, 128-64-32": ("deep", {}),
     "2-D autoencoder, tanh output, 20 epochs": ("deep2d", {}),
+    # The recipe's batch 256 gives only 320 steps on the 4,000-image offline sample; smaller
+    # batches and a larger step reach val MSE 0.046 instead of 0.058 and kNN-5 0.64 instead
+    # of 0.43 in the same ~7 s (measured on mnist_sample, see BENCHMARKS.md).
+    "2-D autoencoder, tuned for the offline sample": ("deep2d", {"batch_size": 64, "learning_rate": 0.003}),
     "Sparse, L1 1e-4": ("sparse", {}),
     "Convolutional, 4x4x8 code": ("conv", {}),
     "Denoising conv, noise 0.5": ("denoising", {}),

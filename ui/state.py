@@ -98,32 +98,30 @@ def models_available() -> dict[str, ModelEntry]:
     if run is not None and (run.history.epoch or run.status in (RUNNING, PAUSED, FINISHED, STOPPED)):
         label = f"Current run: {run_label(run)}"
         out[label] = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live")
-    out.update(st.session_state.get(MODELS_KEY, {}))
+    for label, entry in st.session_state.get(MODELS_KEY, {}).items():
+        # a finished run is also kept under its own label: list the model once
+        if run is None or entry.models is not run.models:
+            out[label] = entry
     return out
 
 
 def entry_dataset(entry: ModelEntry) -> Dataset:
     """The dataset a model was trained on, for showing its test images.
 
-    A named dataset comes whole from the process cache (more test images than a run's
-    limited copy; the test split never overlaps any training subset). A dataset loaded
-    from a path is found as the session's current dataset or the live run's own copy.
-    Raises ValueError when it cannot be found or its images do not fit the model.
+    The live run's own copy when the entry is the current run (its test set is whole),
+    else the dataset cached under the entry's name or data-root path. Raises ValueError
+    when it cannot be loaded or its images do not fit the model.
     """
-    from aecore.data import DATASET_NAMES
-
     run = current_run()
-    if entry.dataset in DATASET_NAMES:
-        ds = cache.dataset(entry.dataset)
-    elif run is not None and run.models is entry.models:
+    if run is not None and run.models is entry.models:
         ds = run.dataset
     else:
-        ds = current_dataset()
-        if ds.name != entry.dataset:
+        try:
+            ds = cache.dataset(entry.dataset)
+        except ValueError as exc:
             raise ValueError(
-                f"the dataset this model was trained on ({entry.dataset}) is not loaded; "
-                "choose it on the Train page"
-            )
+                f"the dataset this model was trained on ({entry.dataset}) cannot be loaded: {exc}"
+            ) from None
     want = tuple(int(s) for s in entry.models.autoencoder.input_shape[1:])
     if tuple(ds.image_shape) != want:
         raise ValueError(

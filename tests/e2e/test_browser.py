@@ -45,7 +45,7 @@ def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server
     shot(page, "1_home")
 
     goto_page(page, "Train")
-    page.locator(".st-key-train_preset_2 button").first.click()  # "2-D autoencoder, tanh output, 20 epochs"
+    page.locator(".st-key-train_preset_3 button").first.click()  # "2-D autoencoder, tuned for the offline sample"
     wait_idle(page)
     set_number(page, "train_n_train", 1500)
     set_number(page, "train_epochs", 12)

@@ -1,0 +1,168 @@
+"""Denoise: slide the noise factor and watch a trained model clean up noisy test digits.
+
+Only the handful of digits on screen are reconstructed per rerun, so moving the slider
+answers at once; the error-against-noise curve is measured once per model and noise kind
+and cached. ``?noise=0.3`` in the link sets the starting noise factor.
+"""
+
+import streamlit as st
+
+from aecore.noise import NOISE_KINDS
+from ui import denoise as dn
+from ui import state, widgets
+
+# Widget keys (stable, so tests and links can address them).
+MODEL, COMPARE, KIND, NOISE, METRIC = "dn_model", "dn_compare", "dn_kind", "dn_noise", "dn_metric"
+COUNT, PICK, CLASS, SHUFFLE, CURVE, GRID = "dn_count", "dn_pick", "dn_class", "dn_shuffle", "dn_curve", "dn_grid"
+SEED = "dn_seed"  # which random digits are shown; "New digits" moves it on
+URL_APPLIED = "dn_noise_url"  # the ?noise= value already applied, so it is applied once
+NO_COMPARE = "(none)"
+DEFAULTS = {KIND: "gaussian", NOISE: dn.DEFAULT_NOISE, METRIC: dn.METRICS[0],
+            COUNT: dn.DEFAULT_COUNT, PICK: dn.PICK_MODES[0], COMPARE: NO_COMPARE}
+KEPT = "dn_kept"  # widget values survive a visit to another page
+
+
+def restore_widgets() -> None:
+    """Give every widget its last value (or default) before it is drawn.
+
+    Streamlit forgets a widget's value when a page without it runs; a copy outside the
+    widget keys brings the settings back after a visit to the Train page.
+    """
+    kept = st.session_state.setdefault(KEPT, {})
+    for key, default in DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(key, default)
+    st.session_state.setdefault(SEED, dn.DIGIT_SEED)
+
+
+def remember_widgets() -> None:
+    st.session_state[KEPT] = {k: st.session_state[k] for k in (*DEFAULTS, MODEL, CLASS)
+                              if k in st.session_state}
+
+
+def noise_from_link() -> None:
+    """Apply ``?noise=`` once (when it is new); an invalid value is reported, not used."""
+    raw = st.query_params.get("noise")
+    value, error = dn.parse_noise_param(raw)
+    if error:
+        st.error(error)
+    elif value is not None and st.session_state.get(URL_APPLIED) != raw:
+        st.session_state[NOISE] = value
+    if raw is not None:
+        st.session_state[URL_APPLIED] = raw
+
+
+def keep_link_in_step(factor: float) -> None:
+    """Write the slider's value into the link, so the address shares this noise level."""
+    text = f"{factor:g}"
+    if st.query_params.get("noise") != text:
+        st.query_params["noise"] = text
+        st.session_state[URL_APPLIED] = text
+
+
+def valid_choice(key: str, options: list, fallback) -> None:
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = fallback
+
+
+def main() -> None:
+    st.title("Denoise")
+    available = state.models_available()
+    if not available:
+        st.info("Train a model on the Train page first … then come back here to add noise to test "
+                "digits and see what it recovers.")
+        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.stop()
+
+    restore_widgets()
+    noise_from_link()
+    labels = list(available)
+    kept = st.session_state[KEPT]
+    valid_choice(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else labels[0])
+
+    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    with c1:
+        label = st.selectbox("Model", labels, key=MODEL,
+                             help="Any model trained (or loaded) in this session.")
+    others = [NO_COMPARE] + [x for x in labels if x != label]
+    valid_choice(COMPARE, others, NO_COMPARE)
+    with c2:
+        other = st.selectbox("Compare with", others, key=COMPARE,
+                             help="A second model, e.g. a plain autoencoder next to the denoising one.")
+    with c3:
+        kind = st.selectbox("Noise type", NOISE_KINDS, key=KIND,
+                            format_func=lambda k: dn.NOISE_LABELS.get(k, k))
+    with c4:
+        metric = st.radio("Error shown", dn.METRICS, key=METRIC, horizontal=True,
+                          help="PSNR: higher is better. MSE: lower is better.")
+    factor = st.slider("Noise factor", min_value=0.0, max_value=1.0, step=dn.NOISE_STEP, key=NOISE,
+                       help="0 = clean digits, 1 = mostly noise. The noise pattern stays the same; "
+                            "only its strength changes.")
+    keep_link_in_step(factor)
+
+    entry = available[label]
+    ds = state.entry_dataset(entry)
+    entries = [entry]
+    if other != NO_COMPARE:
+        second = available[other]
+        shape = tuple(int(s) for s in second.models.autoencoder.input_shape[1:])
+        if shape != ds.image_shape:
+            st.warning(f"“{other}” takes {shape[0]}x{shape[1]} images, not the "
+                       f"{ds.image_shape[0]}x{ds.image_shape[1]} images of {ds.name}; it is left out.")
+        else:
+            entries.append(second)
+
+    # The grid goes right under the slider; the controls choosing its digits come after it
+    # (they are drawn first in the script, since the grid needs their values).
+    grid_area = st.container()
+    c1, c2, c3, c4 = st.columns([2, 4, 2, 2], vertical_alignment="bottom")
+    with c1:
+        count = st.selectbox("Digits", dn.COUNT_OPTIONS, key=COUNT)
+    with c2:
+        mode = st.radio("Which digits", dn.PICK_MODES, key=PICK, horizontal=True)
+    cls = None
+    with c3:
+        if mode == "Single class":
+            classes = list(range(ds.num_classes))
+            valid_choice(CLASS, classes, kept.get(CLASS) if kept.get(CLASS) in classes else 0)
+            cls = st.selectbox("Class", classes, key=CLASS, format_func=lambda c: ds.class_names[c])
+    with c4:
+        if st.button("New digits", key=SHUFFLE, icon=":material/shuffle:",
+                     help="Show a different set of test digits."):
+            st.session_state[SEED] += 1
+    remember_widgets()
+
+    idx = dn.pick_indices(ds.y_test, count, mode, st.session_state[SEED], cls)
+    comp = dn.compare(entries, ds.x_test[idx], factor, kind)
+    names = ["A", "B"] if len(entries) > 1 else [""]
+    rows = [("Original", comp.clean, [ds.class_names[int(c)] for c in ds.y_test[idx]]),
+            ("Noisy input", comp.noisy, [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr)])]
+    for e, n in zip(entries, names):
+        rows.append((f"Reconstructed {n}".strip(),
+                     comp.recon[e.label],
+                     [dn.fmt_error(metric, m, p) for m, p in zip(comp.mse[e.label], comp.psnr[e.label])]))
+    with grid_area:
+        colors = [None, "#555"] + list(dn.MODEL_COLORS)
+        st.plotly_chart(dn.image_rows_figure(rows, caption_colors=colors), key=GRID,
+                        config={"displayModeBar": False, "staticPlot": True})
+        if len(entries) > 1:
+            st.markdown(" · ".join(f"**Reconstructed {n}**: {e.label}" for e, n in zip(entries, names)))
+        st.caption(f"{len(idx)} test digits of **{ds.name}**, {dn.NOISE_LABELS.get(kind, kind).lower()} noise "
+                   f"at factor {factor:.2f}. Under each noisy and reconstructed image: its error against the "
+                   "original.")
+
+    st.subheader("Error against noise factor")
+    curves = {}
+    with st.spinner("Measuring the error at 11 noise levels on 200 test digits…"):
+        for e, n in zip(entries, names):
+            curve, _ = dn.error_curve(e, ds, kind)
+            curves[f"{n}: {e.label}" if n else e.label] = curve
+    st.plotly_chart(dn.curve_figure(curves, metric, factor, kind), key=CURVE,
+                    config={"displayModeBar": False})
+    st.caption(f"Mean over {dn.CURVE_IMAGES if len(ds.x_test) >= dn.CURVE_IMAGES else len(ds.x_test)} "
+               "fixed test digits at 11 noise levels (the same noise pattern as above). "
+               + ("A model that is still training gets a new curve as its weights change."
+                  if any(e.source == "live" and state.is_training() for e in entries) else ""))
+
+
+widgets.guard(main)

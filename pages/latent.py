@@ -1,0 +1,165 @@
+"""Latent space: the autoencoder's code next to PCA and t-SNE of the same test digits.
+
+Each map is computed once per choice and cached (t-SNE shows its progress the first
+time); selecting points in any map (click, box or lasso) shows those digits.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from ui import latent as lt
+from ui import plots, state, widgets
+
+MODEL, SIZE, PERPLEXITY, SEED = "lt_model", "lt_size", "lt_perplexity", "lt_seed"
+CHART = {lt.AE: "lt_chart_ae", lt.PCA: "lt_chart_pca", lt.TSNE: "lt_chart_tsne"}
+TABLE, MANIFOLD, SELECTED = "lt_scores", "lt_manifold", "lt_selected"
+KEPT = "lt_kept"  # widget values survive a visit to another page
+ORDER = (lt.AE, lt.PCA, lt.TSNE)
+
+
+def restore_widgets(defaults: dict) -> None:
+    kept = st.session_state.setdefault(KEPT, {})
+    for key, default in defaults.items():
+        if key not in st.session_state:
+            st.session_state[key] = kept.get(key, default)
+
+
+def remember_widgets() -> None:
+    st.session_state[KEPT] = {k: st.session_state[k] for k in (MODEL, SIZE, PERPLEXITY, SEED)
+                              if k in st.session_state}
+
+
+def progress_bar(label: str):
+    """A progress bar drawn on first use, and a callback that moves it."""
+    holder = st.empty()
+    bar = {}
+
+    def update(fraction: float, message: str) -> None:
+        if "bar" not in bar:
+            bar["bar"] = holder.progress(0.0, text=label)
+        bar["bar"].progress(min(1.0, max(0.0, fraction)), text=f"{label}: {message}")
+
+    return holder, update
+
+
+def main() -> None:
+    st.title("Latent space")
+    available = state.models_available()
+    if not available:
+        st.info("Train a model on the Train page first … then come back here to see its code next to "
+                "PCA and t-SNE of the same digits.")
+        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.stop()
+
+    labels = list(available)
+    kept = st.session_state.setdefault(KEPT, {})
+    if st.session_state.get(MODEL) not in labels:
+        # Prefer a 2-D model: its code is the map this page is about.
+        two_d = [x for x in labels if available[x].code_size == 2]
+        st.session_state[MODEL] = kept.get(MODEL) if kept.get(MODEL) in labels else (two_d or labels)[0]
+
+    c1, c2, c3, c4 = st.columns([4, 2, 3, 1])
+    with c1:
+        label = st.selectbox("Model", labels, key=MODEL, format_func=lambda x: f"{x} (code {available[x].code_size}-d)")
+    entry = available[label]
+    ds = state.entry_dataset(entry)
+    sizes = lt.sample_options(len(ds.x_test))
+    if st.session_state.get(SIZE, kept.get(SIZE)) not in sizes:
+        st.session_state.pop(SIZE, None)
+        kept.pop(SIZE, None)
+    restore_widgets({SIZE: lt.default_sample(sizes), PERPLEXITY: lt.DEFAULT_PERPLEXITY, SEED: 0})
+    with c2:
+        n = st.selectbox("Test digits", sizes, key=SIZE, format_func=lambda v: f"{v:,}",
+                         help="How many test images are projected. t-SNE takes longer for more.")
+    with c3:
+        perplexity = st.slider("t-SNE perplexity", *lt.PERPLEXITY_RANGE, step=5, key=PERPLEXITY,
+                               help="Roughly how many neighbours each point pays attention to.")
+    with c4:
+        seed = st.number_input("Seed", min_value=0, max_value=9999, step=1, key=SEED,
+                               help="Which sample is drawn, and t-SNE's random start.")
+    remember_widgets()
+
+    s = lt.sample(ds, n, seed)
+    if s.subsampled:
+        st.info(f"Showing a class-balanced sample of {len(s.idx):,} of the {s.total:,} test images of "
+                f"**{ds.name}** (seed {s.seed}); choose more test digits above to see more.")
+    else:
+        st.caption(f"All {s.total:,} test images of **{ds.name}**.")
+
+    colors = lt.class_colors(ds.class_names)
+    st.markdown(lt.legend_html(colors), unsafe_allow_html=True)
+    st.caption("Hover a point for its class and index. Click a point, or drag a lasso around some "
+               "(box select is in the chart's toolbar), to show those digits below the maps.")
+
+    cols = dict(zip(ORDER, st.columns(3)))
+    done: dict[str, lt.Projection] = {}
+    keys: dict[str, tuple] = {}
+    # Fast ones first, so two maps are on screen while t-SNE runs.
+    for method in sorted(ORDER, key=lambda m: lt.needs_tsne(m, entry)):
+        with cols[method]:
+            st.markdown(f"#### {lt.panel_title(method, entry if method == lt.AE else None, s)}")
+            with widgets.user_errors():
+                what = "t-SNE of the code" if method == lt.AE else "t-SNE of the pixels"
+                holder, update = progress_bar(what)
+                try:
+                    p = lt.projection(s, method, perplexity=perplexity,
+                                      entry=entry if method == lt.AE else None,
+                                      progress=update if lt.needs_tsne(method, entry) else None)
+                finally:
+                    holder.empty()
+                done[method] = p
+                keys[method] = lt.projection_key(s, method, perplexity, entry if method == lt.AE else None)
+                st.plotly_chart(lt.scatter_figure(p, s, ds.class_names, colors), key=CHART[method],
+                                on_select="rerun", selection_mode=("points", "box", "lasso"),
+                                config={"displaylogo": False,
+                                        "modeBarButtonsToRemove": ["toImage", "autoScale2d"]})
+
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        st.subheader("How well does each map keep the digits apart?")
+        rows = []
+        for method in ORDER:
+            if method in done:
+                with widgets.user_errors():
+                    rows.append((lt.method_name(method, entry), done[method],
+                                 lt.scores(s, done[method], keys[method])))
+        if rows:
+            st.table(pd.DataFrame(lt.score_rows(rows)), hide_index=True)
+            st.caption(f"**kNN-{lt.K} accuracy**: share of held-out points whose {lt.K} nearest neighbours on the "
+                       "map mostly share their class. **Trustworthiness**: how far the map's neighbours are "
+                       "real neighbours in pixel space (1 = all). **Silhouette**: how compact and separate the "
+                       "classes are (−1…1). **Compute time**: how long the projection took when it ran.")
+    with c2:
+        st.subheader("The decoder's manifold")
+        ae = done.get(lt.AE)
+        if entry.code_size == 2 and ae is not None and ae.code is not None:
+            with widgets.user_errors():
+                images, z1, z2 = lt.decode_grid(entry, ae.code)
+                st.plotly_chart(lt.manifold_figure(images, z1, z2), key=MANIFOLD,
+                                config={"displayModeBar": False, "staticPlot": True})
+                st.caption(f"Digits decoded from a {lt.MANIFOLD_SIZE}x{lt.MANIFOLD_SIZE} grid of codes between "
+                           f"the {lt.MANIFOLD_PERCENTILES[0]:g}th and {lt.MANIFOLD_PERCENTILES[1]:g}th "
+                           "percentile of the codes above: what the decoder draws at each point of the map.")
+        else:
+            st.caption(f"This model's code has {entry.code_size} numbers, so it cannot be walked as a flat "
+                       "grid. Train a 2-D autoencoder (variant deep2d or linear) to see the images its "
+                       "decoder draws across the code plane.")
+
+    picked: list[int] = []
+    for method in ORDER:
+        if method in done:
+            picked += lt.selected_indices(st.session_state.get(CHART[method]))
+    order = sorted({i for i in picked if 0 <= i < len(ds.x_test)})
+    if order:
+        st.subheader(f"Selected digits ({len(order)})")
+        counts = lt.class_counts(ds.y_test[order], ds.class_names)
+        st.markdown("By class: " + " · ".join(f"**{name}** ×{c}" for name, c in counts))
+        shown = lt.spread(order, lt.MAX_SHOWN)
+        if len(shown) < len(order):
+            st.caption(f"Showing {len(shown)} of them, spread over the selection. Double-click a chart "
+                       "to clear its selection.")
+        titles = [f"{ds.class_names[int(ds.y_test[i])]} · #{i}" for i in shown]
+        st.plotly_chart(plots.image_grid(ds.x_test[shown], titles, 12), key=SELECTED,
+                        config={"displayModeBar": False, "staticPlot": True})
+
+widgets.guard(main)
