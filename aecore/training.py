@@ -104,18 +104,22 @@ def make_train_data(x_uint8: np.ndarray, config: dict[str, Any], shuffle_seed: i
     factor = float(config["noise_factor"])
     kind = config["noise_kind"]
     n = len(x_uint8)
-    ds = tf.data.Dataset.from_tensor_slices(x_uint8)
-    ds = ds.shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True).batch(config["batch_size"])
+    # Shuffle indices, not images, and gather each batch from one uint8 tensor: tf.data's
+    # per-element cost of shuffling 60k images was a large part of a small dense model's
+    # epoch (bench/bench_speed.py, section A). The same seed gives the same batch order.
+    images = tf.constant(x_uint8)
+    ds = tf.data.Dataset.range(n).shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True)
+    ds = ds.batch(config["batch_size"])
 
-    def scale(b):
-        b = tf.cast(b, tf.float32) / 255.0
+    def scale(idx):
+        b = tf.cast(tf.gather(images, idx), tf.float32) / 255.0
         return b - 0.5 if scaling == "centered" else b
 
     if factor > 0:
         seeds = tf.data.Dataset.random(seed=shuffle_seed + 1, rerandomize_each_iteration=True)
 
-        def noisy(b, s):
-            clean = scale(b)
+        def noisy(idx, s):
+            clean = scale(idx)
             pair = tf.stack([s, s // 2 + 1])
             if kind == "gaussian":
                 z = tf.random.stateless_normal(tf.shape(clean), seed=pair)
@@ -128,7 +132,11 @@ def make_train_data(x_uint8: np.ndarray, config: dict[str, Any], shuffle_seed: i
 
         ds = tf.data.Dataset.zip((ds, seeds)).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
     else:
-        ds = ds.map(lambda b: (scale(b), scale(b)), num_parallel_calls=tf.data.AUTOTUNE)
+        def pair(idx):
+            b = scale(idx)
+            return b, b
+
+        ds = ds.map(pair, num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -180,7 +188,7 @@ class TrainingRun:
     """
 
     def __init__(self, config: dict[str, Any], dataset: Dataset, *, val_limit: int = 2000,
-                 steps_per_execution: int = 1, models: Models | None = None,
+                 steps_per_execution: int = 8, models: Models | None = None,
                  history: History | None = None):
         self.config = resolve_config(**config)
         self.dataset = dataset
@@ -394,7 +402,9 @@ class TrainingRun:
         bs = self.config["batch_size"]
         n = len(self.dataset.x_train)
         with self._lock:
-            steps = batch + 1
+            # With steps_per_execution > 1 Keras reports the last step of the chunk it
+            # planned (begin + spe - 1), which overshoots a short epoch's real step count.
+            steps = min(batch + 1, self.progress.steps_per_epoch or batch + 1)
             seen = min(steps * bs, n)
             # Keras reports the epoch's running mean; recover the mean over the steps since
             # the last callback so the trace shows the loss as it is now.
