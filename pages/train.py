@@ -72,7 +72,7 @@ def model_section():
     st.markdown("**Presets** · one click sets everything")
     preset_cols = st.columns(2)
     for i, label in enumerate(PRESETS):
-        preset_cols[i % 2].button(label, key=f"train_preset_{i}", on_click=tr.apply_preset, args=(label,),
+        preset_cols[i % 2].button(label, key=f"train_preset_{i}", on_click=tr.apply_preset, args=(label,), help=label,
                                   width="stretch")
 
     st.subheader("3 · Hyperparameters")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,9 @@ def wkey(name: str) -> str:
 
 
 # ---------------------------------------------------------------------------- Keras vs Streamlit
+_PATCH_LOCK = threading.Lock()
+
+
 def protect_keras_session() -> None:
     """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
 
@@ -76,10 +80,16 @@ def protect_keras_session() -> None:
     names every layer itself and bounds the models it keeps, so it never needs the reset.
     Other callers (tests, notebooks) still get the real function.
     """
-    keras = sys.modules.get("keras")
-    if keras is None:
-        import keras
-    backend = keras.backend
+    # A plain import, never sys.modules.get: when several sessions open at once, another
+    # session's thread may be half-way through importing keras, and only the import
+    # statement waits for it to finish (a half-initialised module has no .backend yet).
+    import keras
+
+    with _PATCH_LOCK:
+        _patch_clear_session(keras.backend)
+
+
+def _patch_clear_session(backend) -> None:
     if getattr(backend.clear_session, "_autoencoder_lab", False):
         return
     original = backend.clear_session

@@ -15,8 +15,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 def goto_page(page, title: str) -> None:
     """Navigate inside the same session (a fresh URL would be a new session without the model)."""
-    page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(
-        has_text=re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")).first.click()
+    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(
+        has_text=re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")).first
+    try:
+        link.click(timeout=90_000)
+    except Exception:
+        shot(page, f"failed_goto_{title.replace(' ', '_')}")
+        raise AssertionError(f"no link to {title!r}; the page says:\n{page.inner_text('body')[:2000]}")
     wait_idle(page)
     time.sleep(0.5)
 
