@@ -18,10 +18,10 @@ protect_keras_session()
 # the screen. A style-only st.html takes no room on the page.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
 pages = st.navigation([
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/denoise.py", title="Denoise", icon=":material/auto_fix_high:"),
-    st.Page("pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
+    st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("app_pages/denoise.py", title="Denoise", icon=":material/auto_fix_high:"),
+    st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
 ], position="top")  # the top bar leaves the full width to the page on a projector
 try:
     finalize()

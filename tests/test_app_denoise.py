@@ -50,7 +50,7 @@ def _denoise_page(run=None, noise: str | None = None, via_home: bool = False) ->
     if via_home:
         at.run()
         assert not at.exception
-    at.switch_page("pages/denoise.py")
+    at.switch_page("app_pages/denoise.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -100,7 +100,7 @@ def test_second_model_for_comparison(dense_run, denoising_run):
     at.session_state[MODELS_KEY] = {
         "plain dense": ModelEntry("plain dense", dense_run.models, dense_run.config, "mnist_sample",
                                   dense_run.history, "trained")}
-    at.switch_page("pages/denoise.py")
+    at.switch_page("app_pages/denoise.py")
     at.run()
     assert not at.exception
     assert at.selectbox(key="dn_model").value.startswith("Current run: denoising")

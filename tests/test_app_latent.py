@@ -49,7 +49,7 @@ def _latent_page(run=None, via_home: bool = False) -> AppTest:
     if via_home:
         at.run()
         assert not at.exception
-    at.switch_page("pages/latent.py")
+    at.switch_page("app_pages/latent.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -77,7 +77,7 @@ def test_2d_model_three_maps_scores_and_manifold(deep2d_run):
     at.session_state["lt_seed"] = 7  # a choice no other test makes, so the first view computes
     at.run()  # Home first, as a visitor would
     assert not at.exception
-    at.switch_page("pages/latent.py")
+    at.switch_page("app_pages/latent.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -129,7 +129,7 @@ def test_subsample_notice(deep2d_run):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state[MODELS_KEY] = {entry.label: entry}
     at.session_state["lt_size"] = 200  # the smallest sample keeps the test fast
-    at.switch_page("pages/latent.py")
+    at.switch_page("app_pages/latent.py")
     at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.selectbox(key="lt_size").options[:3] == ["200", "500", "1,000"]

@@ -24,7 +24,7 @@ def _env(tmp_path, monkeypatch):
 def _train_page() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()  # app.py (navigation, Home) first, as a browser would
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception
     return at
 
@@ -145,10 +145,10 @@ def test_a_tiny_run_trains_is_saved_remembered_and_survives_leaving_the_page(_en
     at.text_input(key="train_learning_rate").input("0.003").run()
     # leave and come back: the settings and the run are still there
     at.number_input(key="train_code_dim").set_value(16).run()
-    at.switch_page("pages/home.py").run()
+    at.switch_page("app_pages/home.py").run()
     assert not at.exception
     assert "your model" in "\n".join(c.value for c in at.caption)
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert at.number_input(key="train_code_dim").value == 16
     assert at.number_input(key="train_n_train").value == 300
     assert at.session_state["ae_run"] is run

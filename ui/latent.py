@@ -27,7 +27,7 @@ from ui import cache
 from ui.denoise import png_data_uri
 from ui.state import ModelEntry
 
-SAMPLE_SIZES = (200, 500, 1000, 2000, 5000)  # 200: quick demos on a slow laptop
+SAMPLE_SIZES = (200, 500, 1000, 2000, 5000, 10000)  # 200: quick demos on a slow laptop
 DEFAULT_SAMPLE = 1000
 DEFAULT_PERPLEXITY = 30
 PERPLEXITY_RANGE = (5, 50)

@@ -39,13 +39,13 @@ def main() -> None:
     st.subheader("Try it")
     c1, c2, c3 = st.columns(3)
     with c1:
-        st.page_link("pages/train.py", label="Train a model live", icon=":material/model_training:")
+        st.page_link("app_pages/train.py", label="Train a model live", icon=":material/model_training:")
         st.caption("Pick a variant, change hyperparameters, watch the loss fall and the digits sharpen.")
     with c2:
-        st.page_link("pages/denoise.py", label="Denoise noisy digits", icon=":material/auto_fix_high:")
+        st.page_link("app_pages/denoise.py", label="Denoise noisy digits", icon=":material/auto_fix_high:")
         st.caption("Slide the noise factor and see what a trained model recovers.")
     with c3:
-        st.page_link("pages/latent.py", label="Explore the latent space", icon=":material/scatter_plot:")
+        st.page_link("app_pages/latent.py", label="Explore the latent space", icon=":material/scatter_plot:")
         st.caption("Compare a 2-D code with PCA and t-SNE.")
 
     st.subheader("The data")

@@ -48,7 +48,7 @@ def main() -> None:
     if not available:
         st.info("Train a model on the Train page first … then come back here to see its code next to "
                 "PCA and t-SNE of the same digits.")
-        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/model_training:")
         st.stop()
 
     labels = list(available)

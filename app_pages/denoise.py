@@ -71,7 +71,7 @@ def main() -> None:
     if not available:
         st.info("Train a model on the Train page first … then come back here to add noise to test "
                 "digits and see what it recovers.")
-        st.page_link("pages/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/model_training:")
         st.stop()
 
     restore_widgets()
