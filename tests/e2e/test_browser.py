@@ -45,7 +45,8 @@ def wait_for_text(page, pattern: str, timeout: float = 180.0) -> str:
 
 def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server):
     page = new_page(browser, server)
-    wait_for_text(page, "autoencoder", 90)
+    wait_for_text(page, "Six test images", 180)  # Home's real model: input -> code -> reconstruction
+    wait_idle(page)
     assert_no_traceback(page)
     shot(page, "1_home")
 
