@@ -363,6 +363,13 @@ class TrainingRun:
         self._thread.start()
 
     def _work(self) -> None:
+        _trace_started(self)
+        try:
+            self._fit()
+        finally:
+            _trace_ended(self)
+
+    def _fit(self) -> None:
         try:
             cfg = self.config
             seed = int(cfg["seed"])
@@ -457,6 +464,67 @@ class TrainingRun:
             self._go.wait()
         if self._stop_requested:
             model.stop_training = True
+
+
+# ---------------------------------------------------------------------------- memory
+# Every trace of a training step registers a ``CustomGradient-<uid>`` function in
+# TensorFlow's process-wide gradient registry (Keras' optimizer wraps its all-reduce in
+# tf.custom_gradient) and never removes it; the entry's closure keeps the whole traced
+# graph alive, ~16 MiB per model trained (bench/bench_memory.py). An entry is only read
+# while its own trace builds the gradient, so once no worker that started before it is
+# still alive it can go. A lecture that trains and resets all hour otherwise grows
+# without bound.
+_REGISTRY_LOCK = threading.Lock()
+_ACTIVE_MARKS: dict[int, int] = {}
+_CUSTOM_GRADIENT = "CustomGradient-"
+
+
+def _uid_now() -> int | None:
+    try:
+        from tensorflow.python.framework import ops
+
+        return int(ops.uid())
+    except Exception:  # a TensorFlow without this private API: keep everything
+        return None
+
+
+def _trace_started(run: "TrainingRun") -> None:
+    mark = _uid_now()
+    if mark is not None:
+        with _REGISTRY_LOCK:
+            _ACTIVE_MARKS[id(run)] = mark
+
+
+def _trace_ended(run: "TrainingRun") -> None:
+    with _REGISTRY_LOCK:
+        _ACTIVE_MARKS.pop(id(run), None)
+        prune_gradient_registry()
+
+
+def prune_gradient_registry() -> int:
+    """Drop custom-gradient entries older than every live training worker; returns how many.
+
+    Call with ``_REGISTRY_LOCK`` held (the workers do).
+    """
+    try:
+        from tensorflow.python.framework import ops
+
+        registry = ops._gradient_registry._registry
+    except Exception:
+        return 0
+    floor = min(_ACTIVE_MARKS.values(), default=None)
+    stale = []
+    for name in list(registry):
+        if isinstance(name, str) and name.startswith(_CUSTOM_GRADIENT):
+            try:
+                uid = int(name[len(_CUSTOM_GRADIENT):])
+            except ValueError:
+                continue
+            if floor is None or uid < floor:
+                stale.append(name)
+    for name in stale:
+        registry.pop(name, None)
+    return len(stale)
 
 
 def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, noise_factor: float = 0.0,
