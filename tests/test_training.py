@@ -77,14 +77,21 @@ def test_pause_step_resume_stop_reset(digits):
 
 
 def test_learning_rate_change_reaches_running_model(digits):
-    run = TrainingRun({"variant": "dense", "epochs": 30, "batch_size": 16}, digits)
+    run = TrainingRun({"variant": "dense", "epochs": 200, "batch_size": 16}, digits)
     run.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 60
+    while not run.history.trace_loss and time.monotonic() < deadline:  # past the first trace
+        time.sleep(0.05)
     run.set_learning_rate(0.0123)
-    time.sleep(0.3)
-    lr = float(np.asarray(run.models.autoencoder.optimizer.learning_rate))
+
+    def lr():
+        return float(np.asarray(run.models.autoencoder.optimizer.learning_rate))
+
+    while lr() != pytest.approx(0.0123) and time.monotonic() < deadline and run.status == RUNNING:
+        time.sleep(0.05)
+    applied, status = lr(), run.status
     run.stop(); run.join(30)
-    assert lr == pytest.approx(0.0123)
+    assert status == RUNNING and applied == pytest.approx(0.0123)
     with pytest.raises(ValueError, match="learning_rate must be between"):
         run.set_learning_rate(-1)
 
