@@ -13,7 +13,6 @@ st.set_page_config(layout="wide", page_title="Autoencoder Lab", page_icon=":mate
 
 from ui.training import finalize, protect_keras_session  # noqa: E402 - set_page_config comes first
 
-protect_keras_session()
 # Streamlit leaves ~140 px empty under the top navigation; on a projector that is a tenth of
 # the screen. A style-only st.html takes no room on the page.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
@@ -27,4 +26,11 @@ try:
     finalize()
 except Exception:  # saving is a convenience; never let it break a page
     pass
-pages.run()
+try:
+    pages.run()
+finally:
+    # After the page, not before: importing Keras takes seconds on a cold start and the
+    # guard is only needed by Streamlit's clean-up after this run, so the page's first
+    # elements reach the browser before TensorFlow has loaded. `finally` covers st.stop()
+    # and reruns too.
+    protect_keras_session()
