@@ -8,19 +8,20 @@ are flattened to ``(n, d)`` first.
 The t-SNE backend is openTSNE (Barnes-Hut gradient) by default. It was chosen by
 measuring it side by side with scikit-learn's ``TSNE`` on 5,000 MNIST digits (see
 ``bench/bench_tsne.py`` and ``bench/results/tsne.md``): at the same perplexity and
-iteration count it reached the same quality in a fraction of the time, and it reports
-progress through callbacks, which scikit-learn cannot.
+iteration count it reached the same quality with 1.1-1.2x less CPU work and was at least
+as fast in wall time, and it reports progress through per-iteration callbacks, which
+scikit-learn has no way to do. The FFT gradient was 1.7x slower than Barnes-Hut at 5k.
 
 Threads and OpenMP: scikit-learn and openTSNE parallelise with OpenMP (libgomp), whose
 default is to spin-wait at every barrier. When other threads compete for the cores (a
 model training in the background, another process), a spinning t-SNE thread waits for a
-descheduled partner at every iteration: measured here 4-8x slower than one thread. So on
+descheduled partner at every iteration: measured here 1.6-2.8x slower than passive
+threads, burning 2.4-6.5x the CPU. So on
 import this module sets ``OMP_WAIT_POLICY=PASSIVE`` unless the variable is already set or
 an OpenMP runtime is probably loaded already (``sklearn``/``openTSNE`` imported before
 this module; the runtime reads the variable once, when it loads); ``aecore/__init__.py``
-is the best place to set it. Even passive threads wait for each other at every
-iteration, so by default :func:`tsne` also uses only the cores that no other thread is
-busy on at the moment it starts (see its ``n_jobs``).
+is the best place to set it. Where it came too late, :func:`tsne` uses only the cores
+that no other thread is busy on when it starts (see its ``n_jobs``).
 """
 
 from __future__ import annotations
@@ -159,22 +160,21 @@ def _competing_threads() -> Optional[float]:
 
 def _n_jobs(n_jobs: Optional[int]) -> int:
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer))):
-        raise ValueError(f"n_jobs must be a positive int, -1 (all free cores) or None, got {n_jobs!r}")
+        raise ValueError(f"n_jobs must be a positive int, -1 (all cores) or None, got {n_jobs!r}")
     cores = _cores()
     if n_jobs is None or n_jobs == -1:
-        if cores == 1:
-            return 1
+        if cores == 1 or _OPENMP_PASSIVE:
+            return cores
         busy = _competing_threads()
         if busy is None:
             return cores
-        # OpenMP threads synchronise every iteration; one that shares a core with other
-        # busy work stalls the rest (measured: 2 threads 2-5x slower than 1 on a busy
-        # 2-core machine), so use only the cores nobody else is using.
+        # Spinning OpenMP threads that share cores with other busy work stall each other
+        # at every barrier (measured 1.5-5x slower than one thread), so take free cores.
         return int(max(1, min(cores, round(cores - busy))))
     if n_jobs < 0:  # scikit-learn convention: -2 = all cores but one
         return max(1, cores + 1 + int(n_jobs))
     if n_jobs == 0:
-        raise ValueError("n_jobs must be a positive int, -1 (all free cores) or None, got 0")
+        raise ValueError("n_jobs must be a positive int, -1 (all cores) or None, got 0")
     return int(n_jobs)
 
 
@@ -313,7 +313,8 @@ def _tsne_opentsne(xr, perplexity, random_state, n_iter, n_jobs, progress, f0):
     init = initialization.pca(x64, n_components=2, random_state=random_state)
     _call_progress(progress, f_opt, "Optimising embedding")
 
-    # Same schedule as openTSNE.TSNE.fit: early exaggeration 12 then none, momentum 0.8.
+    # openTSNE.TSNE.fit's schedule (exaggeration 12, then none; momentum 0.8; learning rate
+    # n / exaggeration), with the early phase capped at half the iterations.
     ee_iter = min(250, n_iter // 2)
     main_iter = n_iter - ee_iter
     every = max(1, int(n_iter * _PROGRESS_STEP))
@@ -348,7 +349,7 @@ def _tsne_opentsne(xr, perplexity, random_state, n_iter, n_jobs, progress, f0):
             exaggeration=12,
             momentum=0.8,
             inplace=True,
-            callbacks=make_callback(0, "early exaggeration") if progress else None,
+            callbacks=make_callback(0, "early exaggeration") if progress is not None else None,
             **cb_kwargs,
         )
     emb = emb.optimize(
@@ -356,7 +357,7 @@ def _tsne_opentsne(xr, perplexity, random_state, n_iter, n_jobs, progress, f0):
         exaggeration=None,
         momentum=0.8,
         inplace=True,
-        callbacks=make_callback(ee_iter, "refining") if progress else None,
+        callbacks=make_callback(ee_iter, "refining") if progress is not None else None,
         **cb_kwargs,
     )
     return np.asarray(emb)
@@ -433,10 +434,11 @@ def tsne(
     backend : {"auto", "opentsne", "sklearn"}, default="auto"
         ``"auto"`` is openTSNE when installed (the measured winner), else scikit-learn.
     n_jobs : int or None, default=-1
-        Threads for the optimiser. -1 or None means the cores not busy with other work
-        when the call starts (Linux: the instantaneous runnable count in /proc/loadavg;
-        elsewhere all cores), at least 1: on a 2-core machine with a model training in
-        the background one thread is several times faster than two competing ones.
+        Threads for the optimiser. -1 or None means all cores, except when OpenMP could
+        not be made passive (see the module notes): then only the cores not busy with
+        other work when the call starts (Linux: the instantaneous runnable count in
+        /proc/loadavg), at least 1, because two spinning threads competing with, say, a
+        model training in the background were measured 1.5-5x slower than one thread.
 
     Returns
     -------

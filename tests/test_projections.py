@@ -107,6 +107,16 @@ def test_tsne_reduces_wide_input_with_pca_first():
     assert not any("PCA" in m for _, m in calls2)
 
 
+def test_tsne_large_n_path_uses_annoy(monkeypatch):
+    # Above _EXACT_KNN_MAX_POINTS the neighbour search switches to openTSNE's Annoy index.
+    monkeypatch.setattr(projections, "_EXACT_KNN_MAX_POINTS", 10)
+    x = np.random.default_rng(2).normal(size=(60, 5))
+    calls, progress = record()
+    out = tsne(x, perplexity=5, n_iter=100, progress=progress)
+    assert out.shape == (60, 2) and np.all(np.isfinite(out))
+    assert calls[-1][0] == 1.0 and not any("(" in m and "/60)" in m for _, m in calls)
+
+
 def test_tsne_sklearn_backend():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(40, 6))
@@ -133,7 +143,7 @@ def test_default_backend_is_opentsne():
         ({"backend": "cuml"}, r"backend must be one of auto, opentsne, sklearn; got 'cuml'"),
         ({"backend": "sklearn", "n_iter": 100}, r"n_iter must be at least 250 with backend='sklearn'"),
         ({"random_state": "x"}, r"random_state must be an int or None"),
-        ({"n_jobs": 0}, r"n_jobs must be a positive int, -1 \(all free cores\) or None, got 0"),
+        ({"n_jobs": 0}, r"n_jobs must be a positive int, -1 \(all cores\) or None, got 0"),
         ({"n_jobs": 1.5}, r"n_jobs must be a positive int, .* got 1.5"),
     ],
 )
@@ -143,15 +153,25 @@ def test_tsne_rejects_bad_parameters(kwargs, match):
         tsne(x, **kwargs)
 
 
-def test_tsne_threads_default_to_free_cores(monkeypatch):
+def test_tsne_threads(monkeypatch):
     monkeypatch.setattr(projections, "_cores", lambda: 2)
+    monkeypatch.setattr(projections, "_competing_threads", lambda: 3.0)
+    monkeypatch.setattr(projections, "_OPENMP_PASSIVE", True)
+    assert projections._n_jobs(-1) == 2 and projections._n_jobs(None) == 2
+    # OpenMP already loaded with spinning threads: only the free cores.
+    monkeypatch.setattr(projections, "_OPENMP_PASSIVE", False)
+    assert projections._n_jobs(-1) == 1
     monkeypatch.setattr(projections, "_competing_threads", lambda: 0.0)
     assert projections._n_jobs(-1) == 2
-    monkeypatch.setattr(projections, "_competing_threads", lambda: 3.0)
-    assert projections._n_jobs(None) == 1  # busy machine: one thread, not spinning pairs
     monkeypatch.setattr(projections, "_competing_threads", lambda: None)
     assert projections._n_jobs(-1) == 2
     assert projections._n_jobs(1) == 1 and projections._n_jobs(-2) == 1
+
+
+def test_openmp_policy_is_passive_after_import():
+    import os
+
+    assert os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE" or not projections._OPENMP_PASSIVE
 
 
 def test_tsne_needs_five_points():
