@@ -34,3 +34,14 @@ def small_mnist():
     from aecore.data import load_dataset
 
     return load_dataset("mnist_sample", limit=400, test_limit=100)
+
+
+def trained(variant: str, data, **overrides):
+    """A finished one-epoch TrainingRun (for page tests that need a model in session state)."""
+    from aecore.training import FINISHED, TrainingRun
+
+    run = TrainingRun({"variant": variant, "epochs": 1, **overrides}, data, val_limit=100)
+    run.start()
+    assert run.join(60)
+    assert run.status == FINISHED, run.reason
+    return run

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import trained
 from ui.state import RUN_KEY
 
 TIMEOUT = 120
@@ -20,24 +21,16 @@ def tiny_data():
     return load_dataset("mnist_sample", limit=300)
 
 
-def _trained(variant: str, data, **overrides):
-    from aecore.training import FINISHED, TrainingRun
-
-    run = TrainingRun({"variant": variant, "epochs": 1, **overrides}, data, val_limit=100)
-    run.start()
-    assert run.join(60)
-    assert run.status == FINISHED, run.reason
-    return run
 
 
 @pytest.fixture(scope="module")
 def dense_run(tiny_data):
-    return _trained("dense", tiny_data)
+    return trained("dense", tiny_data)
 
 
 @pytest.fixture(scope="module")
 def denoising_run(tiny_data):
-    return _trained("denoising", tiny_data, filters=[8, 8])
+    return trained("denoising", tiny_data, filters=[8, 8])
 
 
 def _denoise_page(run=None, noise: str | None = None, via_home: bool = False) -> AppTest:

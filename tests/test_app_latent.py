@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import trained
 from ui.state import RUN_KEY
 
 TIMEOUT = 120
@@ -22,24 +23,16 @@ def tiny_data():
     return load_dataset("mnist_sample", limit=300, test_limit=100)
 
 
-def _trained(variant: str, data, **overrides):
-    from aecore.training import FINISHED, TrainingRun
-
-    run = TrainingRun({"variant": variant, "epochs": 1, **overrides}, data, val_limit=100)
-    run.start()
-    assert run.join(60)
-    assert run.status == FINISHED, run.reason
-    return run
 
 
 @pytest.fixture(scope="module")
 def deep2d_run(tiny_data):
-    return _trained("deep2d", tiny_data, batch_size=64)
+    return trained("deep2d", tiny_data, batch_size=64)
 
 
 @pytest.fixture(scope="module")
 def dense_run(tiny_data):
-    return _trained("dense", tiny_data)
+    return trained("dense", tiny_data)
 
 
 def _latent_page(run=None, via_home: bool = False) -> AppTest:
