@@ -67,12 +67,7 @@ def valid_choice(key: str, options: list, fallback) -> None:
 
 def main() -> None:
     st.title("Denoise")
-    available = state.models_available()
-    if not available:
-        st.info("Train a model on the Train page first … then come back here to add noise to test "
-                "digits and see what it recovers.")
-        st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/model_training:")
-        st.stop()
+    available = widgets.require_model("add noise to test digits and see what it recovers")
 
     restore_widgets()
     noise_from_link()

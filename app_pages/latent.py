@@ -44,12 +44,7 @@ def progress_bar(label: str):
 
 def main() -> None:
     st.title("Latent space")
-    available = state.models_available()
-    if not available:
-        st.info("Train a model on the Train page first … then come back here to see its code next to "
-                "PCA and t-SNE of the same digits.")
-        st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/model_training:")
-        st.stop()
+    available = widgets.require_model("see its code next to PCA and t-SNE of the same digits")
 
     labels = list(available)
     kept = st.session_state.setdefault(KEPT, {})

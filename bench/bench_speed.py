@@ -43,47 +43,11 @@ N_FULL = 60_000
 
 
 def gather_train_data(x_uint8, config, shuffle_seed):
-    """Candidate pipeline: shuffle indices, gather batches from one uint8 tensor, scale.
+    """The adopted pipeline (shuffle indices, gather batches from one uint8 tensor): the
+    engine's own ``make_train_data``, so the comparison measures what the app runs."""
+    from aecore.training import make_train_data
 
-    Kept here (the benchmark's copy) so the comparison still runs after
-    ``aecore.training.make_train_data`` adopts it.
-    """
-    import tensorflow as tf
-
-    from aecore.variants import value_range
-
-    scaling = config["scaling"]
-    lo, hi = value_range(config)
-    factor = float(config["noise_factor"])
-    kind = config["noise_kind"]
-    n = len(x_uint8)
-    images = tf.constant(x_uint8)
-
-    def scale(idx):
-        b = tf.cast(tf.gather(images, idx), tf.float32) / 255.0
-        return b - 0.5 if scaling == "centered" else b
-
-    ds = tf.data.Dataset.range(n).shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True)
-    ds = ds.batch(config["batch_size"])
-    if factor > 0:
-        seeds = tf.data.Dataset.random(seed=shuffle_seed + 1, rerandomize_each_iteration=True)
-
-        def noisy(idx, s):
-            clean = scale(idx)
-            pair = tf.stack([s, s // 2 + 1])
-            if kind == "gaussian":
-                z = tf.random.stateless_normal(tf.shape(clean), seed=pair)
-                return tf.clip_by_value(clean + factor * (hi - lo) * z, lo, hi), clean
-            u = tf.random.stateless_uniform(tf.shape(clean), seed=pair)
-            out = tf.where(u < (factor if kind == "masking" else factor / 2), lo, clean)
-            if kind == "salt_pepper":
-                out = tf.where((u >= factor / 2) & (u < factor), hi, out)
-            return out, clean
-
-        ds = tf.data.Dataset.zip((ds, seeds)).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        ds = ds.map(lambda idx: (scale(idx), scale(idx)), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return make_train_data(x_uint8, config, shuffle_seed)
 
 
 def elem_train_data(x_uint8, config, shuffle_seed):

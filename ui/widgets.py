@@ -95,3 +95,15 @@ def dataset_provenance(ds: Dataset) -> None:
     elif ds.is_sample:
         st.info("This is the offline 5,000-digit MNIST sample standing in for full MNIST "
                 "(60,000 digits): the same kind of images, fewer of them.")
+
+
+def require_model(purpose: str) -> dict:
+    """The session's models, or an info box with a link to Train and ``st.stop()``."""
+    from ui import state
+
+    available = state.models_available()
+    if not available:
+        st.info(f"Train a model on the Train page first … then come back here to {purpose}.")
+        st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/model_training:")
+        st.stop()
+    return available
