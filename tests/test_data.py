@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from aecore import data
+from aecore.data import download
 from aecore.data import (
     DATASET_NAMES,
     DEFAULT_DATASET,
@@ -110,13 +111,11 @@ def fail_loader(name):  # stands in for a Keras loader that must not be reached
 def isolated(monkeypatch, tmp_path):
     """No real Keras cache, no real network, no remembered failures between tests."""
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras_home"))
-    monkeypatch.setattr(data, "_keras_load_data", fail_loader)
-    monkeypatch.setattr(data, "_probe_network", lambda *a, **k: None)
-    data._FAILURES.clear()
-    data._keras_raw.cache_clear()
+    monkeypatch.setattr(download, "keras_load_data", fail_loader)
+    monkeypatch.setattr(download, "probe_network", lambda *a, **k: None)
+    download.clear_cache()
     yield
-    data._FAILURES.clear()
-    data._keras_raw.cache_clear()
+    download.clear_cache()
 
 
 # --------------------------------------------------------------------------------------
@@ -140,7 +139,7 @@ def test_mnist_falls_back_to_sample_when_download_fails(monkeypatch, error):
         calls.append(name)
         raise error
 
-    monkeypatch.setattr(data, "_keras_load_data", broken)
+    monkeypatch.setattr(download, "keras_load_data", broken)
     ds = load_dataset("mnist")
     assert ds.name == "mnist_sample" and ds.is_sample
     assert ds.source == data.SAMPLE_SOURCE
@@ -156,7 +155,7 @@ def test_mnist_offline_probe_skips_keras(monkeypatch):
     def offline(*args, **kwargs):
         raise OSError("no network: [Errno -2] Name or service not known")
 
-    monkeypatch.setattr(data, "_probe_network", offline)
+    monkeypatch.setattr(download, "probe_network", offline)
     ds = load_dataset("mnist", limit=50)
     assert ds.name == "mnist_sample"
     assert "no network" in ds.notice
@@ -169,7 +168,7 @@ def test_mnist_download_restores_socket_timeout(monkeypatch):
         seen.append(socket.getdefaulttimeout())
         raise OSError("down")
 
-    monkeypatch.setattr(data, "_keras_load_data", broken)
+    monkeypatch.setattr(download, "keras_load_data", broken)
     before = socket.getdefaulttimeout()
     load_dataset("mnist")
     assert seen and seen[0] is not None and seen[0] <= 30  # bounded while downloading
@@ -178,7 +177,7 @@ def test_mnist_download_restores_socket_timeout(monkeypatch):
 
 def test_mnist_uses_keras_loader_when_it_works(monkeypatch):
     x_tr, y_tr, x_te, y_te = tiny_arrays(n_train=30, n_test=10, h=28, w=28, classes=10)
-    monkeypatch.setattr(data, "_keras_load_data", lambda name: ((x_tr, y_tr), (x_te, y_te)))
+    monkeypatch.setattr(download, "keras_load_data", lambda name: ((x_tr, y_tr), (x_te, y_te)))
     ds = load_dataset("mnist")
     assert ds.name == "mnist" and ds.notice is None and not ds.is_sample
     assert ds.class_names == tuple("0123456789")
@@ -236,7 +235,7 @@ def test_fashion_mnist_unavailable_says_how_to_get_it(monkeypatch, tmp_path):
         calls.append(name)
         raise Exception("URL fetch failure")
 
-    monkeypatch.setattr(data, "_keras_load_data", broken)
+    monkeypatch.setattr(download, "keras_load_data", broken)
     for _ in range(2):  # the second attempt is answered from the remembered failure
         with pytest.raises(ValueError, match="apt-get install dataset-fashion-mnist.*URL fetch failure|URL fetch failure.*apt-get install dataset-fashion-mnist"):
             load_dataset("fashion_mnist")
