@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import os
+import pickle
 import tracemalloc
 import zipfile
 
@@ -145,6 +147,27 @@ def test_npz_truncated_member(tmp_path):
             zout.writestr(n, b)
     with pytest.raises(ValueError, match="array x_test declares shape .* holds only"):
         load_dataset(path)
+
+
+@pytest.mark.parametrize(
+    "content, what",
+    [
+        (b"x_train,y_train\n0.5,3\n", "it holds text"),
+        ("Bilder: Grün\n".encode() * 10, "it holds text"),
+        (b"", "it is empty"),
+        (gzip.compress(b"payload"), "it is gzip-compressed"),
+        (pickle.dumps({"x_train": [1, 2]}), r"it starts with b'\x80"),
+    ],
+    ids=["csv", "utf8-text", "empty", "gzip", "pickle"],
+)
+def test_npz_that_is_no_zip_archive_says_so(tmp_path, content, what):
+    path = tmp_path / "x.npz"
+    path.write_bytes(content)
+    expected = r"x\.npz' is not a valid \.npz file: it is not an npz \(zip\) archive"
+    with pytest.raises(ValueError, match=expected) as info:
+        load_dataset(path)
+    assert what in str(info.value)
+    assert "pickle" not in str(info.value)  # np.load's allow_pickle hint would mislead
 
 
 def test_path_cache_reloads_rewritten_files(tmp_path):

@@ -6,6 +6,7 @@ bytes it really holds before numpy allocates the declared shape.
 
 from __future__ import annotations
 
+import codecs
 import math
 import zipfile
 import zlib
@@ -20,6 +21,9 @@ from aecore.data.filecache import cached_by_identity
 __all__ = ["clear_cache", "load_npz", "read_npz"]
 
 _HOW = "save it with numpy.savez(path, x_train=..., y_train=..., x_test=..., y_test=...)"
+# What np.load itself looks for: a local-file header, or the end record of an empty zip.
+_ZIP_PREFIXES = (b"PK\x03\x04", b"PK\x05\x06")
+_NPY_PREFIX = b"\x93NUMPY"
 
 
 def load_npz(path: str) -> RawArrays:
@@ -57,11 +61,12 @@ def read_npz(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
         If the file is not a zip archive of ``.npy`` arrays, lacks one of the four arrays,
         holds Python objects, or declares more data than it holds.
     """
+    _check_is_zip(path)
     try:
         npz = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(
-            f"'{path}' is not a valid .npz file (not a zip archive of arrays, or unreadable: "
+            f"'{path}' is not a valid .npz file (a damaged zip archive, or unreadable: "
             f"{short_error(exc)}); {_HOW}"
         ) from exc
     if not isinstance(npz, np.lib.npyio.NpzFile):
@@ -85,6 +90,43 @@ def read_npz(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
                     f"corrupt or holds Python objects; {_HOW}"
                 ) from exc
     return tuple(out)  # type: ignore[return-value]
+
+
+def _check_is_zip(path: str) -> None:
+    """Refuse, by its first bytes, a file that is neither a zip nor a single ``.npy``.
+
+    np.load would take anything else for a pickle and answer with a hint about
+    ``allow_pickle``, which misleads someone who saved a CSV or text file as ``.npz``.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError as exc:
+        raise ValueError(
+            f"'{path}' cannot be read ({exc}); check the file and its permissions"
+        ) from exc
+    if head.startswith(_ZIP_PREFIXES) or head.startswith(_NPY_PREFIX):
+        return
+    if not head:
+        what = "it is empty"
+    elif _looks_like_text(head):
+        what = "it holds text"
+    elif head.startswith(b"\x1f\x8b"):
+        what = "it is gzip-compressed"
+    else:
+        what = f"it starts with {bytes(head[:8])!r}"
+    raise ValueError(
+        f"'{path}' is not a valid .npz file: it is not an npz (zip) archive ({what}); {_HOW}"
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        # Incremental, because the first bytes may end inside a multi-byte character.
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return bool(text) and all(c.isprintable() or c in "\t\r\n" for c in text)
 
 
 def _check_npy_member(path: str, zf: zipfile.ZipFile, key: str) -> None:
