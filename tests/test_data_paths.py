@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_data import IDX_NAMES, isolated, make_idx_folder, make_npz  # noqa: F401 - isolated is autouse
 
@@ -103,3 +105,18 @@ def test_single_idx_file_path_points_to_folder(tmp_path):
     folder = make_idx_folder(tmp_path / "d")
     with pytest.raises(ValueError, match="is a single IDX file; give the folder"):
         load_dataset(folder / IDX_NAMES["dash"][0])
+
+
+@pytest.mark.parametrize("given", ["data\0.npz", "/srv/sets\0/mine", Path("a\0b.npz")], ids=["name", "folder", "Path"])
+def test_path_with_a_nul_character_says_so(given):
+    expected = r"dataset path '.*\\0.*' cannot be used: the path contains a NUL character"
+    with pytest.raises(ValueError, match=expected) as info:
+        load_dataset(given)
+    assert "embedded null byte" not in str(info.value)
+
+
+def test_nul_character_with_a_data_root(tmp_path):
+    with pytest.raises(ValueError, match="dataset path .* the path contains a NUL character"):
+        load_dataset("sets/a\0b", root=tmp_path)
+    with pytest.raises(ValueError, match="data root .* the path contains a NUL character"):
+        load_dataset("sets/ab", root=str(tmp_path) + "\0")

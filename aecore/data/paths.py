@@ -62,12 +62,13 @@ def resolve_data_files(given: str | os.PathLike, root: str | os.PathLike | None)
     Raises
     ------
     ValueError
-        For an empty path, a path outside ``root``, a missing path, a
+        For an empty or NUL-containing path, a path outside ``root``, a missing path, a
         single IDX file, a partial IDX folder, or a folder without exactly one dataset.
     """
     text = os.fspath(given)
     if isinstance(text, bytes):
         text = os.fsdecode(text)
+    _refuse_nul("dataset path", text)
     expanded = os.path.expanduser(text.strip()) if text.strip() else ""
     if not expanded:
         raise ValueError(unknown_name_message(text))
@@ -76,6 +77,7 @@ def resolve_data_files(given: str | os.PathLike, root: str | os.PathLike | None)
         root_text = os.fspath(root)
         if isinstance(root_text, bytes):
             root_text = os.fsdecode(root_text)
+        _refuse_nul("data root", root_text)
         root_real = os.path.realpath(os.path.expanduser(root_text))
         # Relative paths are read relative to the data root: that is the only place they
         # are allowed to be anyway.
@@ -129,6 +131,17 @@ def unknown_name_message(text: str) -> str:
         f"unknown dataset '{text}'; choose one of {', '.join(DATASET_NAMES)}, or give the "
         f"path of {WHAT_TO_GIVE}"
     )
+
+
+def _refuse_nul(what: str, text: str) -> None:
+    # The operating system cannot hold a NUL in a file name, and Python's own complaint
+    # ("embedded null byte") does not tell a user what to change.
+    if "\0" in text:
+        shown = text.replace("\0", "\\0")
+        raise ValueError(
+            f"{what} '{shown}' cannot be used: the path contains a NUL character (shown "
+            "as \\0), which no file name can hold; retype the path"
+        )
 
 
 def _single_npz(folder: str) -> str:
