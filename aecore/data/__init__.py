@@ -26,6 +26,8 @@ arrays
     Any reader's arrays -> validated uint8 ``(n, h, w)`` images and int64 labels.
 filecache
     Caches of file-based datasets, keyed by the files' size and modification time.
+errors
+    How a caught exception reads inside these modules' messages.
 load
     :func:`load_dataset` and :func:`clear_cache`.
 """

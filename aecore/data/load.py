@@ -8,10 +8,7 @@ import numpy as np
 
 from aecore.data import download, idx, npz, sources
 from aecore.data.dataset import Dataset
-from aecore.data.idx import load_idx
-from aecore.data.npz import load_npz
 from aecore.data.paths import resolve_data_files
-from aecore.data.sources import canonical_name, load_named
 from aecore.sampling import stratified_indices
 from aecore.validation import check_optional_int, check_seed
 
@@ -67,12 +64,12 @@ def load_dataset(
             f"dataset must be a name or a path, got {type(name_or_path).__name__}"
         )
 
-    named = canonical_name(name_or_path)
+    named = sources.canonical_name(name_or_path)
     if named is not None:
-        raw, name, source, notice = load_named(named)
+        raw, name, source, notice = sources.load_named(named)
     else:
         files = resolve_data_files(name_or_path, root)
-        raw = load_idx(files.paths) if files.kind == "idx" else load_npz(files.paths[0])
+        raw = idx.load_idx(files.paths) if files.kind == "idx" else npz.load_npz(files.paths[0])
         name, source, notice = files.name, files.source, None
 
     if test_limit is None and limit is not None:
