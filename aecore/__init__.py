@@ -8,10 +8,13 @@ import os
 # TensorFlow's C++ start-up chatter (CUDA probes, CPU feature notes) is noise for a
 # lecturer's terminal; an explicit setting by the user wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# OpenMP (scikit-learn, openTSNE) spins idle threads by default; beside a model training in
-# the background that made t-SNE 1.6-2.8x slower (bench/results/tsne.md). The runtime reads
-# this once, when it loads, so it is set before anything can import scikit-learn.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+# First, before anything here can load an OpenMP runtime: make its idle threads sleep
+# unless the user chose otherwise or one is loaded already (aecore.projections.openmp
+# decides and records which, so the projections know whether threads spin).
+from aecore.projections.openmp import configure_openmp  # noqa: E402
+
+configure_openmp()
 
 __all__ = ["__version__"]
 __version__ = "0.1.0"

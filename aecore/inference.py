@@ -90,7 +90,12 @@ def fits(models: Models, image_shape: tuple[int, int]) -> bool:
     return image_shape_of(models) == tuple(int(d) for d in image_shape)
 
 
-def _run(model, x: np.ndarray, batch_size: int) -> np.ndarray:
+def predict_batches(model, x: np.ndarray, batch_size: int) -> np.ndarray:
+    """Run a Keras model on ``x`` and return its (first) output as a NumPy array.
+
+    Small batches are a direct call, larger ones go through ``predict`` in batches of
+    ``batch_size``. A model with several outputs (a VAE's encoder) gives its first one.
+    """
     if len(x) <= _DIRECT_CALL_MAX:
         out = model(x, training=False)
     else:
@@ -105,14 +110,14 @@ def _run(model, x: np.ndarray, batch_size: int) -> np.ndarray:
 def encode(models: Models, config: dict[str, Any], x_uint8: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """The codes of uint8 images, flattened to float32 ``(n, code_size)``."""
     x = to_model_space(x_uint8, config["scaling"])
-    code = _run(models.encoder, x, batch_size)
+    code = predict_batches(models.encoder, x, batch_size)
     return np.ascontiguousarray(code.reshape(len(x), -1), dtype=np.float32)
 
 
 def decode(models: Models, config: dict[str, Any], codes: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """Images drawn by the decoder from codes ``(n, *code_shape)`` (or flat), in [0, 1]."""
     codes = np.asarray(codes, dtype=np.float32).reshape((-1, *models.code_shape))
-    return to_pixels(_run(models.decoder, codes, batch_size), config["scaling"])
+    return to_pixels(predict_batches(models.decoder, codes, batch_size), config["scaling"])
 
 
 def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, noise_factor: float = 0.0,
@@ -122,5 +127,5 @@ def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, noi
     x = to_model_space(x_uint8, config["scaling"])
     if noise_factor > 0:
         x = add_noise(x, noise_factor, noise_kind, noise_seed, value_range(config))
-    y = _run(models.autoencoder, x, batch_size)
+    y = predict_batches(models.autoencoder, x, batch_size)
     return to_pixels(x, config["scaling"]), to_pixels(y, config["scaling"])

@@ -10,9 +10,10 @@ where a plot or JSON needs them to be (PSNR is capped at :data:`PSNR_CAP_DB`).
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
+
+from aecore.validation import check_int
 
 __all__ = [
     "PSNR_CAP_DB",
@@ -68,16 +69,6 @@ def _labels(y, n: int, emb_name: str, emb_shape, y_name: str = "y") -> np.ndarra
             f"{arr.shape} and {emb_name} shape {tuple(emb_shape)}"
         )
     return arr
-
-
-def _check_int(name: str, value, low: int, high: Optional[int] = None, what: str = "") -> int:
-    ok = not isinstance(value, bool) and isinstance(value, (int, np.integer))
-    ok = ok and value >= low and (high is None or value <= high)
-    if not ok:
-        if high is None:
-            raise ValueError(f"{name} must be an int of at least {low}{what}, got {value!r}")
-        raise ValueError(f"{name} must be between {low} and {high}{what}, got {value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- reconstruction
@@ -253,7 +244,7 @@ def knn_accuracy(emb_train, y_train, emb_test, y_test, k: int = 5) -> float:
             f"and {np.shape(emb_test)}"
         )
     n_train = tr.shape[0]
-    k = _check_int("k", k, 1, n_train, f" for {n_train} training points")
+    k = check_int("k", k, 1, n_train, f" for {n_train} training points")
     clf = KNeighborsClassifier(n_neighbors=k).fit(tr, ytr)
     return float(clf.score(te, yte))
 
@@ -348,7 +339,7 @@ def trustworthiness(x_high, emb, n_neighbors: int = 5, max_points: int = 2000, s
             f"x_high and emb must have the same number of points, got {np.shape(x_high)} "
             f"and {np.shape(emb)}"
         )
-    max_points = _check_int("max_points", max_points, 3)
+    max_points = check_int("max_points", max_points, low=3)
     n = hi.shape[0]
     if n > max_points:
         idx = np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))
@@ -357,7 +348,7 @@ def trustworthiness(x_high, emb, n_neighbors: int = 5, max_points: int = 2000, s
     limit = (n - 1) // 2
     if limit < 1:
         raise ValueError(f"trustworthiness needs at least 3 points, got {n}")
-    n_neighbors = _check_int("n_neighbors", n_neighbors, 1, limit, f" for {n} points")
+    n_neighbors = check_int("n_neighbors", n_neighbors, 1, limit, f" for {n} points")
     return float(_tw(hi, lo, n_neighbors=n_neighbors))
 
 
@@ -394,7 +385,7 @@ def silhouette(emb, y, max_points: int = 5000, seed: int = 0) -> float:
 
     e = _embedding(emb)
     labels = _labels(y, e.shape[0], "emb", np.shape(emb))
-    max_points = _check_int("max_points", max_points, 2)
+    max_points = check_int("max_points", max_points, low=2)
     n = e.shape[0]
     if n > max_points:
         idx = np.sort(np.random.default_rng(seed).choice(n, size=max_points, replace=False))

@@ -126,6 +126,10 @@ def test_knn_validation():
         knn_accuracy(emb, y, np.zeros((12, 3)), y)
     with pytest.raises(ValueError, match="test_fraction must be between 0 and 1"):
         knn_accuracy_split(emb, y, test_fraction=1.0)
+    for bad in (True, 2.5):  # a bool is not a neighbour count, nor is a float
+        with pytest.raises(ValueError, match=rf"k must be between 1 and 12 for 12 training points, got {bad}"):
+            knn_accuracy(emb, y, emb, y, k=bad)
+    assert knn_accuracy(emb, y, emb, y, k=np.int64(3)) == 1.0
 
 
 def test_trustworthiness_identity_is_one_and_subsamples():
@@ -148,6 +152,10 @@ def test_trustworthiness_validation():
         trustworthiness(x, np.zeros((19, 2)))
     with pytest.raises(ValueError, match=r"n_neighbors must be between 1 and 9 for 20 points, got 10"):
         trustworthiness(x, np.zeros((20, 2)), n_neighbors=10)
+    with pytest.raises(ValueError, match=r"max_points must be an integer of at least 3, got 2"):
+        trustworthiness(x, np.zeros((20, 2)), max_points=2)
+    with pytest.raises(ValueError, match=r"max_points must be an integer of at least 2, got 1.5"):
+        silhouette(np.zeros((20, 2)), np.zeros(20), max_points=1.5)
 
 
 def test_silhouette_values_and_nan_cases():

@@ -1,11 +1,17 @@
 """Tests for aecore.projections on tiny seeded data (sklearn small_digits, random arrays)."""
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 from aecore import projections
-from aecore.projections import code_to_2d, latent, pca, sample_indices, tsne
+from aecore.projections import code_to_2d, latent, openmp, pca, sample_indices, threads, tsne, tsne_projection
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +114,8 @@ def test_tsne_reduces_wide_input_with_pca_first():
 
 
 def test_tsne_large_n_path_uses_annoy(monkeypatch):
-    # Above _EXACT_KNN_MAX_POINTS the neighbour search switches to openTSNE's Annoy index.
-    monkeypatch.setattr(projections, "_EXACT_KNN_MAX_POINTS", 10)
+    # Above EXACT_KNN_MAX_POINTS the neighbour search switches to openTSNE's Annoy index.
+    monkeypatch.setattr(tsne_projection, "EXACT_KNN_MAX_POINTS", 10)
     x = np.random.default_rng(2).normal(size=(60, 5))
     calls, progress = record()
     out = tsne(x, perplexity=5, n_iter=100, progress=progress)
@@ -138,13 +144,13 @@ def test_default_backend_is_opentsne():
         ({"perplexity": 50}, r"perplexity must be between 1 and 49 for 50 points, got 50"),
         ({"perplexity": 0}, r"perplexity must be between 1 and 49 for 50 points, got 0"),
         ({"perplexity": -3.0}, r"perplexity .* got -3.0"),
-        ({"n_iter": 10}, r"n_iter must be an int of at least 50, got 10"),
-        ({"pca_dims": 1}, r"pca_dims must be an int of at least 2 or None, got 1"),
+        ({"n_iter": 10}, r"n_iter must be an integer of at least 50, got 10"),
+        ({"pca_dims": 1}, r"pca_dims must be an integer of at least 2 or None, got 1"),
         ({"backend": "cuml"}, r"backend must be one of auto, opentsne, sklearn; got 'cuml'"),
         ({"backend": "sklearn", "n_iter": 100}, r"n_iter must be at least 250 with backend='sklearn'"),
         ({"random_state": "x"}, r"random_state must be an int or None"),
-        ({"n_jobs": 0}, r"n_jobs must be a positive int, -1 \(all cores\) or None, got 0"),
-        ({"n_jobs": 1.5}, r"n_jobs must be a positive int, .* got 1.5"),
+        ({"n_jobs": 0}, r"n_jobs must be a positive integer, -1 \(all cores\) or None, got 0"),
+        ({"n_jobs": 1.5}, r"n_jobs must be a positive integer, .* got 1.5"),
     ],
 )
 def test_tsne_rejects_bad_parameters(kwargs, match):
@@ -153,25 +159,103 @@ def test_tsne_rejects_bad_parameters(kwargs, match):
         tsne(x, **kwargs)
 
 
+def _policy(passive):
+    return openmp.OpenMPPolicy(passive, None, () if passive else ("libgomp.so.1",), passive)
+
+
 def test_tsne_threads(monkeypatch):
-    monkeypatch.setattr(projections, "_cores", lambda: 2)
-    monkeypatch.setattr(projections, "_competing_threads", lambda: 3.0)
-    monkeypatch.setattr(projections, "_OPENMP_PASSIVE", True)
-    assert projections._n_jobs(-1) == 2 and projections._n_jobs(None) == 2
+    resolve = projections.resolve_n_jobs
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    monkeypatch.setattr(threads, "competing_threads", lambda: 3.0)
+    monkeypatch.setattr(threads, "openmp_policy", lambda: _policy(True))
+    assert resolve(-1) == 2 and resolve(None) == 2
     # OpenMP already loaded with spinning threads: only the free cores.
-    monkeypatch.setattr(projections, "_OPENMP_PASSIVE", False)
-    assert projections._n_jobs(-1) == 1
-    monkeypatch.setattr(projections, "_competing_threads", lambda: 0.0)
-    assert projections._n_jobs(-1) == 2
-    monkeypatch.setattr(projections, "_competing_threads", lambda: None)
-    assert projections._n_jobs(-1) == 2
-    assert projections._n_jobs(1) == 1 and projections._n_jobs(-2) == 1
+    monkeypatch.setattr(threads, "openmp_policy", lambda: _policy(False))
+    assert resolve(-1) == 1
+    monkeypatch.setattr(threads, "competing_threads", lambda: 0.0)
+    assert resolve(-1) == 2
+    monkeypatch.setattr(threads, "competing_threads", lambda: None)
+    assert resolve(-1) == 2
+    assert resolve(1) == 1 and resolve(-2) == 1 and resolve(np.int64(3)) == 3
+    with pytest.raises(ValueError, match=r"n_jobs must be a positive integer, .* got True"):
+        resolve(True)
+    # The old private spelling bench/bench_tsne.py uses is the same function.
+    assert projections._n_jobs is resolve
 
 
-def test_openmp_policy_is_passive_after_import():
-    import os
+# The truth about the wait policy is what the OpenMP runtime itself reads when it loads:
+# libgomp prints it with OMP_DISPLAY_ENV=VERBOSE (GOMP_SPINCOUNT 0 = idle threads sleep;
+# with OMP_WAIT_POLICY unset it spins 300000 times first). Each case needs a fresh process.
+_ROOT = Path(__file__).resolve().parents[1]
 
-    assert os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE" or not projections._OPENMP_PASSIVE
+
+def _policy_in_fresh_process(code, user_value=None):
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if user_value is not None:
+        env["OMP_WAIT_POLICY"] = user_value
+    env.update(OMP_DISPLAY_ENV="VERBOSE", TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")])))
+    script = code + (
+        "\nimport os, sklearn.manifold, aecore.projections as p"
+        "\nprint(p.OPENMP_PASSIVE, os.environ.get('OMP_WAIT_POLICY'))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    claimed, env_value = done.stdout.split()[-2:]
+    spins = re.findall(r"GOMP_SPINCOUNT = '(\d+)'", done.stderr)
+    really_passive = None if not spins else spins[-1] == "0"
+    return claimed == "True", env_value, really_passive, done.stdout
+
+
+@pytest.mark.parametrize("code, user_value, passive, env_value", [
+    # aecore first: it sets PASSIVE before scikit-learn loads libgomp.
+    ("import aecore", None, True, "PASSIVE"),
+    # scikit-learn first: libgomp has read the (unset) variable already; aecore must say so
+    # and leave the environment alone rather than claim PASSIVE.
+    ("import sklearn", None, False, "None"),
+    # Keras (TensorFlow) loads scikit-learn's libgomp too.
+    ("import keras", None, False, "None"),
+    # The user's setting wins, whatever was imported first.
+    ("import aecore", "active", False, "active"),
+    ("import sklearn", "PASSIVE", True, "PASSIVE"),
+])
+def test_openmp_policy_tells_the_truth(code, user_value, passive, env_value):
+    claimed, env_after, really_passive, _ = _policy_in_fresh_process(code, user_value)
+    assert claimed is passive
+    assert env_after == env_value
+    if really_passive is None:
+        pytest.skip("the OpenMP runtime here is not libgomp: it cannot be asked")
+    assert really_passive is passive
+
+
+def test_importing_aecore_loads_nothing_that_could_load_openmp():
+    _, _, _, out = _policy_in_fresh_process(
+        "import sys, aecore\nprint(sorted(m for m in ('numpy', 'sklearn', 'keras') if m in sys.modules))")
+    assert out.splitlines()[0] == "[]"
+
+
+def test_decide_wait_policy():
+    fresh = openmp.decide_wait_policy(None, ())
+    assert fresh.passive and fresh.set_by_aecore and "set by aecore" in fresh.describe()
+    late = openmp.decide_wait_policy(None, ("libgomp.so.1",))
+    assert not late.passive and not late.set_by_aecore and "libgomp.so.1" in late.describe()
+    assert openmp.decide_wait_policy(" passive ", ("libgomp.so.1",)).passive
+    user = openmp.decide_wait_policy("ACTIVE", ())
+    assert not user.passive and not user.set_by_aecore and "by the user" in user.describe()
+    assert not openmp.decide_wait_policy("", ()).passive
+
+
+def test_loaded_openmp_runtimes(tmp_path):
+    maps = tmp_path / "maps"
+    maps.write_text(
+        "7f00-7f01 r-xp 0 08:01 1 /venv/scikit_learn.libs/libgomp-e985bcbb.so.1.0.0\n"
+        "7f02-7f03 r-xp 0 08:01 2 /usr/lib/libiomp5.so\n"
+        "7f04-7f05 r-xp 0 08:01 3 /usr/lib/libopenblas.so.0\n"
+        "7f06-7f07 rw-p 0 00:00 0 [heap]\n")
+    assert openmp.loaded_openmp_runtimes(str(maps)) == ("libgomp-e985bcbb.so.1.0.0", "libiomp5.so")
+    assert openmp.loaded_openmp_runtimes(str(tmp_path / "missing")) is None
+    assert openmp.openmp_modules_imported(["numpy", "torch", "sklearn"]) == ("sklearn", "torch")
 
 
 def test_tsne_needs_five_points():
@@ -234,9 +318,19 @@ def test_latent_wide_code_and_multi_output(keras, small_digits):
     np.testing.assert_allclose(code, vae_enc.predict(x, verbose=0)[0], rtol=1e-5, atol=1e-6)
 
 
+def test_latent_runs_the_model_as_inference_does(keras):
+    # Above 256 rows inference.predict_batches switches from a direct call to predict().
+    x = np.random.default_rng(0).random((300, 8, 8), dtype=np.float32)
+    enc = tiny_encoder(keras, code_dim=3)
+    code = latent(enc, x, batch_size=64)
+    assert code.shape == (300, 3) and code.dtype == np.float32 and code.flags.c_contiguous
+    np.testing.assert_allclose(code, enc.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(latent(enc, x[:10]), code[:10], rtol=1e-5, atol=1e-6)
+
+
 def test_latent_and_code_to_2d_validation(keras):
     enc = tiny_encoder(keras)
-    with pytest.raises(ValueError, match=r"batch_size must be a positive int, got 0"):
+    with pytest.raises(ValueError, match=r"batch_size must be a positive integer, got 0"):
         latent(enc, np.zeros((3, 8, 8), "float32"), batch_size=0)
     with pytest.raises(ValueError, match="method must be one of tsne, pca; got 'umap'"):
         code_to_2d(np.zeros((10, 4)), method="umap")
@@ -268,8 +362,25 @@ def test_sample_indices_exact_size_with_remainders_and_all():
 
 @pytest.mark.parametrize("y, n, match", [
     (np.zeros((3, 2)), 2, r"y must be 1-D labels, got shape \(3, 2\)"),
-    (np.zeros(5), 0, "n must be a positive int, got 0"),
+    (np.zeros(5), 0, "n must be a positive integer, got 0"),
 ])
 def test_sample_indices_validation(y, n, match):
     with pytest.raises(ValueError, match=match):
         sample_indices(y, n)
+
+
+def test_sample_indices_is_the_one_stratified_sampler():
+    from aecore.sampling import stratified_indices
+
+    assert sample_indices is stratified_indices
+
+
+def test_public_names():
+    from aecore.projections import TSNE_BACKENDS, as_features, default_tsne_backend  # noqa: F401
+
+    for name in projections.__all__:
+        assert getattr(projections, name) is not None
+    assert set(projections.__all__) <= set(dir(projections))
+    assert projections.OPENMP_PASSIVE is projections.openmp_policy().passive
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        projections.nope  # noqa: B018
