@@ -20,8 +20,8 @@ import numpy as np
 
 from aecore.data import Dataset
 from aecore.models import Models, build, compile_model, to_model_space, to_pixels
-from aecore.noise import add_noise
-from aecore.variants import PARAMS, _check, resolve_config, value_range
+from aecore.noise import add_noise, add_noise_tf
+from aecore.variants import check_param, resolve_config, value_range
 
 IDLE, RUNNING, PAUSED, FINISHED, STOPPED, FAILED = (
     "idle", "running", "paused", "finished", "stopped", "failed")
@@ -100,7 +100,6 @@ def make_train_data(x_uint8: np.ndarray, config: dict[str, Any], shuffle_seed: i
     import tensorflow as tf
 
     scaling = config["scaling"]
-    lo, hi = value_range(config)
     factor = float(config["noise_factor"])
     kind = config["noise_kind"]
     n = len(x_uint8)
@@ -117,18 +116,11 @@ def make_train_data(x_uint8: np.ndarray, config: dict[str, Any], shuffle_seed: i
 
     if factor > 0:
         seeds = tf.data.Dataset.random(seed=shuffle_seed + 1, rerandomize_each_iteration=True)
+        limits = value_range(config)
 
         def noisy(idx, s):
             clean = scale(idx)
-            pair = tf.stack([s, s // 2 + 1])
-            if kind == "gaussian":
-                z = tf.random.stateless_normal(tf.shape(clean), seed=pair)
-                return tf.clip_by_value(clean + factor * (hi - lo) * z, lo, hi), clean
-            u = tf.random.stateless_uniform(tf.shape(clean), seed=pair)
-            out = tf.where(u < (factor if kind == "masking" else factor / 2), lo, clean)
-            if kind == "salt_pepper":
-                out = tf.where((u >= factor / 2) & (u < factor), hi, out)
-            return out, clean
+            return add_noise_tf(clean, factor, kind, s, limits), clean
 
         ds = tf.data.Dataset.zip((ds, seeds)).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
     else:
@@ -280,7 +272,7 @@ class TrainingRun:
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate; a running model picks it up before its next batch."""
-        lr = _check(PARAMS["learning_rate"], lr)
+        lr = check_param("learning_rate", lr)
         with self._lock:
             self.config["learning_rate"] = lr
             self._learning_rate = lr
@@ -291,7 +283,7 @@ class TrainingRun:
 
     def set_epochs(self, epochs: int) -> None:
         """Change the target epoch count; takes effect for the next start."""
-        epochs = _check(PARAMS["epochs"], epochs)
+        epochs = check_param("epochs", epochs)
         with self._lock:
             self.config["epochs"] = epochs
             if self.status in (IDLE,):
