@@ -146,6 +146,9 @@ def load_model_file(path: str | os.PathLike) -> Loaded:
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         raise StoreError(f"cannot load model file {str(path)!r}: {first[:300]}") from None
     models = split_models_or_error(model, path)
+    if not inference.is_finite_model(models):
+        raise StoreError(f"{str(path)!r}: its weights contain NaN or infinite values (its training diverged), "
+                         "so it would draw blank images; train it again with a lower learning rate")
     meta = _read_meta(path)
     config = meta.get("config")
     if config is None:
@@ -201,6 +204,9 @@ class ModelStore:
              n_train: int, image_shape, extra: dict[str, Any] | None = None) -> str:
         """Write one entry atomically and return its key."""
         key = self.key(config, dataset, n_train, image_shape)
+        if not inference.is_finite_model(models):
+            raise StoreError("this model's weights contain NaN or infinite values (its training diverged); "
+                             "it is not saved")
         self.root.mkdir(parents=True, exist_ok=True)
         meta = {
             "format": FORMAT_VERSION,

@@ -335,8 +335,16 @@ class TrainingRun:
                 train, epochs=self.progress.epochs, initial_epoch=self.progress.epoch,
                 callbacks=[_Control(self)], verbose=0, shuffle=False, **fit_kwargs,
             )
+            # The loss checks see the loss before the last update; the weights after it. A
+            # diverged model must never end as "finished" and be offered as a good one.
+            finite = inference.is_finite_model(self.models)
             with self._lock:
                 self._account_time()
+                if self.status != FAILED and not finite:
+                    self.status = FAILED
+                    self.reason = (f"the weights became NaN or infinite after epoch {self.progress.epoch}: "
+                                   f"training diverged. Lower the learning rate (now {self._learning_rate:g}) "
+                                   "and press Reset")
                 if self.status != FAILED:
                     self.status = STOPPED if self._stop_requested else FINISHED
                     if self._stop_requested:

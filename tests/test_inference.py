@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from aecore.inference import check_fits, check_structure, decode, encode, fits, image_shape_of, reconstruct
+from aecore.inference import (
+    check_fits,
+    check_structure,
+    decode,
+    encode,
+    fits,
+    image_shape_of,
+    is_finite_model,
+    reconstruct,
+)
 from aecore.models import Models, build, to_model_space
 from aecore.noise import add_noise
 from aecore.variants import resolve_config
@@ -93,3 +102,12 @@ def test_check_structure_accepts_ours_and_names_what_is_wrong(dense, conv):
     with pytest.raises(ValueError, match=r"its autoencoder input shape \(None, 8\) is not fully known"):
         check_structure(Models(models.encoder, models.decoder, loose))
 
+
+def test_is_finite_model(dense):
+    models, config = dense
+    assert is_finite_model(models)
+    broken = build(config, (8, 8))
+    weights = broken.autoencoder.get_weights()
+    weights[-1] = np.full_like(weights[-1], np.inf)  # one decoder bias is enough
+    broken.autoencoder.set_weights(weights)
+    assert not is_finite_model(broken)

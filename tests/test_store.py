@@ -137,6 +137,20 @@ def test_models_named_like_ours_but_malformed_are_refused_on_load(make, match, t
     assert str(path) in str(err.value)  # the message names the file
 
 
+def test_diverged_models_are_neither_saved_nor_loaded(trained, digits, tmp_path):
+    from aecore.models import build
+
+    broken = build(trained.config, (8, 8))
+    broken.autoencoder.set_weights([np.full_like(w, np.nan) for w in broken.autoencoder.get_weights()])
+    with pytest.raises(StoreError, match="NaN or infinite values.*not saved"):
+        ModelStore(tmp_path / "store").save(broken, trained.config, trained.history, dataset="digits",
+                                            n_train=10, image_shape=(8, 8))
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
+    path = save_model_file(broken, tmp_path / "nan.keras", {"config": trained.config})
+    with pytest.raises(StoreError, match=r"nan\.keras.*weights contain NaN or infinite values"):
+        load_model_file(path)
+
+
 def test_image_size_check_is_the_inference_check(trained):
     from aecore.inference import check_fits
 

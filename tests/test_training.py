@@ -4,6 +4,7 @@ import time
 import numpy as np
 import pytest
 
+from aecore.inference import is_finite_model
 from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, TrainingRun, make_train_data
 from aecore.variants import VARIANTS, resolve_config
 
@@ -127,6 +128,20 @@ def test_nan_loss_stops_with_reason(digits):
     run.join(60)
     assert run.status == FAILED
     assert "loss became" in run.reason and "Lower the learning rate (now 10)" in run.reason
+    # what pickers check before offering a model: this one must not pass for a good one
+    assert not is_finite_model(run.models)
+
+
+def test_non_finite_weights_fail_a_run_whose_loss_looked_fine(digits, monkeypatch):
+    """The loss callbacks see the loss before the last update; the weights are checked after it."""
+    import aecore.training as training
+
+    monkeypatch.setattr(training.inference, "is_finite_model", lambda models: False)
+    run = TrainingRun({"variant": "dense", "epochs": 1}, digits)
+    run.start()
+    run.join(60)
+    assert run.status == FAILED
+    assert "weights became NaN or infinite after epoch 1" in run.reason and "Lower the learning rate" in run.reason
 
 
 def test_step_after_finish_trains_one_more_epoch(digits):
