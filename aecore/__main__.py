@@ -72,15 +72,17 @@ def _train(config: dict[str, Any], dataset) -> tuple[Any, float]:
 def cmd_train(args) -> dict[str, Any]:
     from aecore.data import load_dataset
     from aecore.store import ModelStore, save_model_file
+    from aecore.validation import check_optional_int
     from aecore.variants import resolve_config
 
+    limit = check_optional_int("--limit", args.limit, low=1)
     overrides: dict[str, Any] = parse_sets(args.set)
     if args.epochs is not None:
         overrides["epochs"] = args.epochs
     if args.seed is not None:
         overrides["seed"] = args.seed
     config = resolve_config(args.variant, **overrides)
-    ds = load_dataset(args.dataset, limit=args.limit, seed=config["seed"])
+    ds = load_dataset(args.dataset, limit=limit, seed=config["seed"])
     from aecore.models import build
 
     build(config, ds.image_shape)  # fail fast on a config that does not fit the images
@@ -115,11 +117,11 @@ def cmd_evaluate(args) -> dict[str, Any]:
 
     from aecore import metrics
     from aecore.data import load_dataset
+    from aecore.inference import encode, reconstruct
     from aecore.models import to_model_space
     from aecore.noise import check_factor
-    from aecore.projections import sample_indices
+    from aecore.sampling import stratified_indices
     from aecore.store import check_image_shape, load_model_file
-    from aecore.training import reconstruct
 
     noise = check_factor(args.noise, "--noise") if args.noise is not None else 0.0
     loaded = load_model_file(args.model)
@@ -135,14 +137,10 @@ def cmd_evaluate(args) -> dict[str, Any]:
         test_loss = metrics.binary_crossentropy(clean, recon)
     else:
         test_loss = float(np.mean(mse))  # MSE is unchanged by the [-0.5, 0.5] shift
-    idx = sample_indices(y_test, 2000, seed=0)
-    tr_idx = sample_indices(ds.y_train, 5000, seed=0)
-    enc = loaded.models.encoder
-
-    def code(x):
-        return np.asarray(enc.predict(to_model_space(x, config["scaling"]), batch_size=512, verbose=0)).reshape(len(x), -1)
-
-    code_test, code_train = code(x_test[idx]), code(ds.x_train[tr_idx])
+    idx = stratified_indices(y_test, 2000, seed=0)
+    tr_idx = stratified_indices(ds.y_train, 5000, seed=0)
+    code_test = encode(loaded.models, config, x_test[idx])
+    code_train = encode(loaded.models, config, ds.x_train[tr_idx])
     knn = metrics.knn_accuracy(code_train, ds.y_train[tr_idx], code_test, y_test[idx], k=5)
     trust = metrics.trustworthiness(to_model_space(x_test[idx], "unit"), code_test, n_neighbors=5)
     return {
@@ -200,7 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("variants", help="the variant registry with each variant's defaults")
     t = sub.add_parser("train", help="train one variant and save it")
     t.add_argument("--variant", required=True)
-    t.add_argument("--dataset", default="mnist_sample", help="mnist, fashion_mnist, mnist_sample, digits, or a folder/.npz path")
+    t.add_argument("--dataset", default="mnist_sample",
+                   help="mnist, fashion_mnist, mnist_sample, digits, or a folder/.npz path")
     t.add_argument("--limit", type=int, help="use at most N training images")
     t.add_argument("--epochs", type=int)
     t.add_argument("--seed", type=int)

@@ -90,6 +90,16 @@ def fits(models: Models, image_shape: tuple[int, int]) -> bool:
     return image_shape_of(models) == tuple(int(d) for d in image_shape)
 
 
+def is_finite_model(models: Models) -> bool:
+    """True when every weight of the encoder and decoder is finite (no NaN, no infinity).
+
+    A run whose loss went NaN leaves NaN weights; such a model draws black images and any
+    metric of it is meaningless, so pickers skip it (or say it diverged) and the store
+    refuses it.
+    """
+    return all(bool(np.isfinite(w).all()) for w in models.autoencoder.get_weights())
+
+
 def predict_batches(model, x: np.ndarray, batch_size: int) -> np.ndarray:
     """Run a Keras model on ``x`` and return its (first) output as a NumPy array.
 

@@ -134,11 +134,13 @@ def psnr(x, x_hat, data_range: float = 1.0) -> np.ndarray:
     Raises
     ------
     ValueError
-        If the shapes differ or ``data_range`` is not positive.
+        If the shapes differ, ``data_range`` is not positive, or a value is NaN or infinite.
     """
     if not (isinstance(data_range, (int, float, np.number)) and data_range > 0):
         raise ValueError(f"data_range must be a positive number, got {data_range!r}")
     mse = reconstruction_errors(x, x_hat)
+    if not np.isfinite(mse).all():  # else NaN > 0 is False and a NaN image scores the 100 dB cap
+        raise ValueError(f"{'x_hat' if np.isfinite(x).all() else 'x'} contains NaN or infinite values")
     out = np.full(mse.shape, PSNR_CAP_DB, dtype=np.float64)
     pos = mse > 0
     with np.errstate(divide="ignore"):

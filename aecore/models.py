@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from aecore.variants import VALUE_RANGES, check_compatible, get_variant
+from aecore.variants import check_compatible, get_variant
 
 
 def _keras():
@@ -148,22 +148,44 @@ def build(config: dict[str, Any], image_shape: tuple[int, int]) -> Models:
     return Models(encoder, decoder, autoencoder)
 
 
-def make_optimizer(name: str, learning_rate: float):
-    """A Keras optimizer by registry name with the given learning rate."""
+def _optimizers() -> dict[str, Any]:
     keras = _keras()
-    classes = {
+    return {
         "adam": keras.optimizers.Adam,
         "adadelta": keras.optimizers.Adadelta,
         "rmsprop": keras.optimizers.RMSprop,
         "sgd": keras.optimizers.SGD,
         "nadam": keras.optimizers.Nadam,
     }
-    return classes[name](learning_rate=learning_rate)
+
+
+def _losses() -> dict[str, Any]:
+    keras = _keras()
+    return {"bce": keras.losses.BinaryCrossentropy, "mse": keras.losses.MeanSquaredError}
+
+
+def _lookup(registry: dict[str, Any], name: Any, what: str, plural: str) -> Any:
+    # A registry fails loudly, as keras.activations.get does: never a KeyError, never a default.
+    try:
+        return registry[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown {what} {name!r}; valid {plural}: {', '.join(registry)}") from None
+
+
+def make_optimizer(name: str, learning_rate: float):
+    """A Keras optimizer by registry name (:data:`aecore.variants.OPTIMIZERS`).
+
+    Raises ``ValueError`` listing the valid names for an unknown one.
+    """
+    return _lookup(_optimizers(), name, "optimizer", "optimizers")(learning_rate=learning_rate)
 
 
 def make_loss(name: str):
-    keras = _keras()
-    return keras.losses.BinaryCrossentropy() if name == "bce" else keras.losses.MeanSquaredError()
+    """A Keras loss by registry name: "bce" (binary cross-entropy) or "mse".
+
+    Raises ``ValueError`` listing the valid names for an unknown one.
+    """
+    return _lookup(_losses(), name, "loss", "losses")()
 
 
 def compile_model(models: Models, config: dict[str, Any], steps_per_execution: int = 1) -> None:
@@ -202,6 +224,3 @@ def summarize(models: Models) -> list[dict[str, Any]]:
             })
     return rows
 
-
-def value_range_of(config: dict[str, Any]) -> tuple[float, float]:
-    return VALUE_RANGES[config["scaling"]]

@@ -3,6 +3,11 @@
 The random draw depends only on the seed and the array's shape, never on the factor, so
 moving a noise slider changes only the level of the same noise pattern: a student sees
 the same digits get noisier, not a new random field at every step.
+
+Two front ends share one definition of each kind (:func:`_corrupt`): :func:`add_noise`
+(NumPy, for pages, metrics and validation images) and :func:`add_noise_tf` (TensorFlow,
+inside the training pipeline's ``tf.data`` graph, so noise is drawn per batch without
+leaving the graph).
 """
 
 from __future__ import annotations
@@ -66,14 +71,46 @@ def add_noise(
         return x.copy()
     rng = np.random.default_rng(seed)
     if kind == "gaussian":
-        noise = rng.standard_normal(x.shape, dtype=np.float32)
-        out = x + np.float32(factor * (hi - lo)) * noise
-        return np.clip(out, lo, hi, out=out)
-    u = rng.random(x.shape, dtype=np.float32)
-    out = x.copy()
+        draw = rng.standard_normal(x.shape, dtype=np.float32)
+    else:
+        draw = rng.random(x.shape, dtype=np.float32)
+    out = _corrupt(x, draw, factor, kind, lo, hi, np.where, np.clip, np.float32)
+    return out.astype(np.float32, copy=False)
+
+
+def add_noise_tf(x, factor: float, kind: str, seed, value_range: tuple[float, float] = (0.0, 1.0)):
+    """:func:`add_noise` for float32 tensors inside a ``tf.data`` or ``tf.function`` graph.
+
+    ``seed`` is an int64 scalar tensor (one per batch, from a seeded
+    ``tf.data.Dataset.random``); the draw is stateless, so the same seed gives the same
+    noise. ``factor``, ``kind`` and ``value_range`` are Python values, fixed when the graph
+    is traced. TensorFlow is imported here only: the NumPy half of this module must not
+    pull it in.
+    """
+    import tensorflow as tf
+
+    factor = check_factor(factor)
+    check_kind(kind)
+    lo, hi = (float(v) for v in value_range)
+    if factor == 0.0:
+        return x
+    pair = tf.stack([seed, seed // 2 + 1])
+    if kind == "gaussian":
+        draw = tf.random.stateless_normal(tf.shape(x), seed=pair)
+    else:
+        draw = tf.random.stateless_uniform(tf.shape(x), seed=pair)
+    return _corrupt(x, draw, factor, kind, lo, hi, tf.where, tf.clip_by_value, float)
+
+
+def _corrupt(x, draw, factor: float, kind: str, lo: float, hi: float, where, clip, scalar):
+    """The one definition of each kind, written with ``where``/``clip`` so NumPy and
+    TensorFlow share it. ``draw`` is standard normal for "gaussian", uniform in [0, 1)
+    otherwise; ``scalar`` casts the Gaussian scale to the backend's float (float32 in NumPy,
+    so the result is not promoted to float64)."""
+    if kind == "gaussian":
+        return clip(x + scalar(factor * (hi - lo)) * draw, lo, hi)
     if kind == "masking":
-        out[u < factor] = lo
-    else:  # salt_pepper: the lower half of the corrupted band is pepper, the upper salt
-        out[u < factor / 2] = lo
-        out[(u >= factor / 2) & (u < factor)] = hi
-    return out
+        return where(draw < factor, lo, x)
+    # salt_pepper: the lower half of the corrupted band is pepper, the upper half salt
+    out = where(draw < factor / 2, lo, x)
+    return where((draw >= factor / 2) & (draw < factor), hi, out)

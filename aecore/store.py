@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aecore import inference
 from aecore.models import Models, split_models
 from aecore.training import History
 
@@ -127,9 +128,11 @@ def load_model_file(path: str | os.PathLike) -> Loaded:
     if path.is_dir():
         raise StoreError(f"{str(path)!r} is a folder, not a .keras model file")
     if path.suffix != ".keras":
-        raise StoreError(f"{str(path)!r} is not a .keras file; give a model saved by 'python -m aecore train --out FILE.keras'")
+        raise StoreError(f"{str(path)!r} is not a .keras file; give a model saved by "
+                         "'python -m aecore train --out FILE.keras'")
     if not zipfile.is_zipfile(path):
-        raise StoreError(f"{str(path)!r} is not a Keras model file (not a .keras zip archive); it may be truncated or corrupt")
+        raise StoreError(f"{str(path)!r} is not a Keras model file (not a .keras zip archive); "
+                         "it may be truncated or corrupt")
     keras = _keras()
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
@@ -143,6 +146,9 @@ def load_model_file(path: str | os.PathLike) -> Loaded:
         first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
         raise StoreError(f"cannot load model file {str(path)!r}: {first[:300]}") from None
     models = split_models_or_error(model, path)
+    if not inference.is_finite_model(models):
+        raise StoreError(f"{str(path)!r}: its weights contain NaN or infinite values (its training diverged), "
+                         "so it would draw blank images; train it again with a lower learning rate")
     meta = _read_meta(path)
     config = meta.get("config")
     if config is None:
@@ -151,22 +157,25 @@ def load_model_file(path: str | os.PathLike) -> Loaded:
 
 
 def split_models_or_error(model, path: Path) -> Models:
+    """The encoder, decoder and autoencoder of a loaded model, or ``StoreError`` naming the file.
+
+    Names are not enough (a plain Dense layer can be called "encoder"): the whole structure
+    is checked here, once, so no page finds out later from a shape error mid-run.
+    """
     try:
-        return split_models(model)
+        models = split_models(model)
+        inference.check_structure(models)
     except ValueError as exc:
         raise StoreError(f"{str(path)!r}: {exc}") from None
+    return models
 
 
 def check_image_shape(models: Models, image_shape: tuple[int, int], dataset: str = "the dataset") -> None:
-    """Refuse a model made for another image size, naming both sizes."""
-    want = tuple(int(d) for d in models.autoencoder.input_shape[1:])
-    if want != tuple(image_shape):
-        shown = "x".join(map(str, want))
-        raise StoreError(
-            f"this model expects {shown} images but {dataset} has "
-            f"{image_shape[0]}x{image_shape[1]} images; choose a dataset with {shown} images "
-            "or train a new model on this one"
-        )
+    """:func:`aecore.inference.check_fits`, raising ``StoreError`` (a ``ValueError``)."""
+    try:
+        inference.check_fits(models, image_shape, dataset)
+    except ValueError as exc:
+        raise StoreError(str(exc)) from None
 
 
 @dataclass
@@ -195,6 +204,9 @@ class ModelStore:
              n_train: int, image_shape, extra: dict[str, Any] | None = None) -> str:
         """Write one entry atomically and return its key."""
         key = self.key(config, dataset, n_train, image_shape)
+        if not inference.is_finite_model(models):
+            raise StoreError("this model's weights contain NaN or infinite values (its training diverged); "
+                             "it is not saved")
         self.root.mkdir(parents=True, exist_ok=True)
         meta = {
             "format": FORMAT_VERSION,
@@ -243,7 +255,8 @@ class ModelStore:
             try:
                 meta = json.loads(meta_path.read_text())
             except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
-                raise StoreError(f"store entry {key} has an unreadable meta.json ({exc}); retrain to replace it") from None
+                raise StoreError(f"store entry {key} has an unreadable meta.json ({exc}); "
+                                 "retrain to replace it") from None
             loaded = load_model_file(d / "model.keras")
             loaded.meta = meta
             loaded.config = meta.get("config", loaded.config)

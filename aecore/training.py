@@ -18,16 +18,25 @@ from typing import Any
 
 import numpy as np
 
+from aecore import gradient_registry, inference
 from aecore.data import Dataset
-from aecore.models import Models, build, compile_model, to_model_space, to_pixels
-from aecore.noise import add_noise
-from aecore.variants import PARAMS, _check, resolve_config, value_range
+from aecore.gradient_registry import prune_gradient_registry
+from aecore.inference import reconstruct
+from aecore.models import Models, build, compile_model
+from aecore.pipeline import make_train_data, validation_arrays
+from aecore.variants import check_param, resolve_config
+
+# Re-exported: callers imported these from here before the pipeline, the registry pruning
+# and inference got their own modules. TrainingRun looks make_train_data up here at run
+# time, so the benchmarks can swap in another pipeline by assigning to this module.
+__all__ = [
+    "IDLE", "RUNNING", "PAUSED", "FINISHED", "STOPPED", "FAILED",
+    "History", "Progress", "Snapshot", "TrainingRun",
+    "make_train_data", "validation_arrays", "prune_gradient_registry", "reconstruct",
+]
 
 IDLE, RUNNING, PAUSED, FINISHED, STOPPED, FAILED = (
     "idle", "running", "paused", "finished", "stopped", "failed")
-
-#: seed offset for the fixed noise on validation images, so it differs from training noise
-_VAL_NOISE_SEED = 7919
 
 
 @dataclass
@@ -40,14 +49,14 @@ class History:
     trace_x: list[float] = field(default_factory=list)
     trace_loss: list[float] = field(default_factory=list)
 
-    def copy(self) -> "History":
+    def copy(self) -> History:
         return History(*(list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")))
 
     def to_dict(self) -> dict[str, list]:
         return {f: list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")}
 
     @classmethod
-    def from_dict(cls, d: dict[str, list]) -> "History":
+    def from_dict(cls, d: dict[str, list]) -> History:
         return cls(**{k: list(d.get(k, [])) for k in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")})
 
 
@@ -89,71 +98,10 @@ class Snapshot:
     learning_rate: float
 
 
-def make_train_data(x_uint8: np.ndarray, config: dict[str, Any], shuffle_seed: int):
-    """A tf.data pipeline of (input, target) batches from uint8 images.
-
-    Images stay uint8 until batched (a float copy of 60k images is ~190 MB); shuffling is
-    seeded and reshuffled each epoch; training noise is drawn per batch from a seeded
-    random stream that is re-randomised every epoch, so the denoising variant sees fresh
-    noise each epoch yet the same config and seed give the same run.
-    """
-    import tensorflow as tf
-
-    scaling = config["scaling"]
-    lo, hi = value_range(config)
-    factor = float(config["noise_factor"])
-    kind = config["noise_kind"]
-    n = len(x_uint8)
-    # Shuffle indices, not images, and gather each batch from one uint8 tensor: tf.data's
-    # per-element cost of shuffling 60k images was a large part of a small dense model's
-    # epoch (bench/bench_speed.py, section A). The same seed gives the same batch order.
-    images = tf.constant(x_uint8)
-    ds = tf.data.Dataset.range(n).shuffle(n, seed=shuffle_seed, reshuffle_each_iteration=True)
-    ds = ds.batch(config["batch_size"])
-
-    def scale(idx):
-        b = tf.cast(tf.gather(images, idx), tf.float32) / 255.0
-        return b - 0.5 if scaling == "centered" else b
-
-    if factor > 0:
-        seeds = tf.data.Dataset.random(seed=shuffle_seed + 1, rerandomize_each_iteration=True)
-
-        def noisy(idx, s):
-            clean = scale(idx)
-            pair = tf.stack([s, s // 2 + 1])
-            if kind == "gaussian":
-                z = tf.random.stateless_normal(tf.shape(clean), seed=pair)
-                return tf.clip_by_value(clean + factor * (hi - lo) * z, lo, hi), clean
-            u = tf.random.stateless_uniform(tf.shape(clean), seed=pair)
-            out = tf.where(u < (factor if kind == "masking" else factor / 2), lo, clean)
-            if kind == "salt_pepper":
-                out = tf.where((u >= factor / 2) & (u < factor), hi, out)
-            return out, clean
-
-        ds = tf.data.Dataset.zip((ds, seeds)).map(noisy, num_parallel_calls=tf.data.AUTOTUNE)
-    else:
-        def pair(idx):
-            b = scale(idx)
-            return b, b
-
-        ds = ds.map(pair, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
-
-def validation_arrays(x_uint8: np.ndarray, config: dict[str, Any], seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(input, target) for validation: fixed noise, so val loss is comparable across epochs."""
-    clean = to_model_space(x_uint8, config["scaling"])
-    if config["noise_factor"] > 0:
-        noisy = add_noise(clean, config["noise_factor"], config["noise_kind"], seed + _VAL_NOISE_SEED,
-                          value_range(config))
-        return noisy, clean
-    return clean, clean
-
-
 class _Control:
     """Keras callback through which the controls reach the worker thread."""
 
-    def __new__(cls, run: "TrainingRun"):
+    def __new__(cls, run: TrainingRun):
         import keras
 
         class Control(keras.callbacks.Callback):
@@ -280,7 +228,7 @@ class TrainingRun:
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate; a running model picks it up before its next batch."""
-        lr = _check(PARAMS["learning_rate"], lr)
+        lr = check_param("learning_rate", lr)
         with self._lock:
             self.config["learning_rate"] = lr
             self._learning_rate = lr
@@ -291,7 +239,7 @@ class TrainingRun:
 
     def set_epochs(self, epochs: int) -> None:
         """Change the target epoch count; takes effect for the next start."""
-        epochs = _check(PARAMS["epochs"], epochs)
+        epochs = check_param("epochs", epochs)
         with self._lock:
             self.config["epochs"] = epochs
             if self.status in (IDLE,):
@@ -330,17 +278,18 @@ class TrainingRun:
                 noise_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """Reconstruct uint8 images (optionally corrupted first) with the current weights.
 
-        Safe to call while the worker trains: an eager forward pass reads the weights as
-        they are. Returns ``(inputs, reconstructions)`` in pixel space [0, 1].
+        Safe to call while the worker trains: a forward pass reads the weights as they are;
+        the predict lock keeps two pages' calls from interleaving on one model. Returns
+        ``(inputs, reconstructions)`` in pixel space [0, 1] (see :func:`aecore.inference.reconstruct`).
         """
-        return reconstruct(self.models, self.config, x_uint8, noise_factor, noise_kind, noise_seed)
+        with self._predict_lock:
+            return inference.reconstruct(self.models, self.config, x_uint8, noise_factor, noise_kind,
+                                         noise_seed)
 
     def encode(self, x_uint8: np.ndarray) -> np.ndarray:
-        """The code of uint8 images, flattened to (n, code_size)."""
-        x = to_model_space(x_uint8, self.config["scaling"])
+        """The code of uint8 images, flattened to float32 (n, code_size) (:func:`aecore.inference.encode`)."""
         with self._predict_lock:
-            code = np.asarray(self.models.encoder(x, training=False))
-        return code.reshape(len(x), -1)
+            return inference.encode(self.models, self.config, x_uint8)
 
     # ------------------------------------------------------------------ worker
     def _thread_done(self) -> bool:
@@ -363,11 +312,11 @@ class TrainingRun:
         self._thread.start()
 
     def _work(self) -> None:
-        _trace_started(self)
+        gradient_registry.trace_started(id(self))
         try:
             self._fit()
         finally:
-            _trace_ended(self)
+            gradient_registry.trace_ended(id(self))
 
     def _fit(self) -> None:
         try:
@@ -386,8 +335,16 @@ class TrainingRun:
                 train, epochs=self.progress.epochs, initial_epoch=self.progress.epoch,
                 callbacks=[_Control(self)], verbose=0, shuffle=False, **fit_kwargs,
             )
+            # The loss checks see the loss before the last update; the weights after it. A
+            # diverged model must never end as "finished" and be offered as a good one.
+            finite = inference.is_finite_model(self.models)
             with self._lock:
                 self._account_time()
+                if self.status != FAILED and not finite:
+                    self.status = FAILED
+                    self.reason = (f"the weights became NaN or infinite after epoch {self.progress.epoch}: "
+                                   f"training diverged. Lower the learning rate (now {self._learning_rate:g}) "
+                                   "and press Reset")
                 if self.status != FAILED:
                     self.status = STOPPED if self._stop_requested else FINISHED
                     if self._stop_requested:
@@ -464,77 +421,3 @@ class TrainingRun:
             self._go.wait()
         if self._stop_requested:
             model.stop_training = True
-
-
-# ---------------------------------------------------------------------------- memory
-# Every trace of a training step registers a ``CustomGradient-<uid>`` function in
-# TensorFlow's process-wide gradient registry (Keras' optimizer wraps its all-reduce in
-# tf.custom_gradient) and never removes it; the entry's closure keeps the whole traced
-# graph alive, ~16 MiB per model trained (bench/bench_memory.py). An entry is only read
-# while its own trace builds the gradient, so once no worker that started before it is
-# still alive it can go. A lecture that trains and resets all hour otherwise grows
-# without bound.
-_REGISTRY_LOCK = threading.Lock()
-_ACTIVE_MARKS: dict[int, int] = {}
-_CUSTOM_GRADIENT = "CustomGradient-"
-
-
-def _uid_now() -> int | None:
-    try:
-        from tensorflow.python.framework import ops
-
-        return int(ops.uid())
-    except Exception:  # a TensorFlow without this private API: keep everything
-        return None
-
-
-def _trace_started(run: "TrainingRun") -> None:
-    mark = _uid_now()
-    if mark is not None:
-        with _REGISTRY_LOCK:
-            _ACTIVE_MARKS[id(run)] = mark
-
-
-def _trace_ended(run: "TrainingRun") -> None:
-    with _REGISTRY_LOCK:
-        _ACTIVE_MARKS.pop(id(run), None)
-        prune_gradient_registry()
-
-
-def prune_gradient_registry() -> int:
-    """Drop custom-gradient entries older than every live training worker; returns how many.
-
-    Call with ``_REGISTRY_LOCK`` held (the workers do).
-    """
-    try:
-        from tensorflow.python.framework import ops
-
-        registry = ops._gradient_registry._registry
-    except Exception:
-        return 0
-    floor = min(_ACTIVE_MARKS.values(), default=None)
-    stale = []
-    for name in list(registry):
-        if isinstance(name, str) and name.startswith(_CUSTOM_GRADIENT):
-            try:
-                uid = int(name[len(_CUSTOM_GRADIENT):])
-            except ValueError:
-                continue
-            if floor is None or uid < floor:
-                stale.append(name)
-    for name in stale:
-        registry.pop(name, None)
-    return len(stale)
-
-
-def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, noise_factor: float = 0.0,
-                noise_kind: str = "gaussian", noise_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Corrupt (optionally) and reconstruct uint8 images; both returned in pixel space [0, 1]."""
-    x = to_model_space(x_uint8, config["scaling"])
-    if noise_factor > 0:
-        x = add_noise(x, noise_factor, noise_kind, noise_seed, value_range(config))
-    if len(x) <= 256:
-        y = np.asarray(models.autoencoder(x, training=False))
-    else:
-        y = models.autoencoder.predict(x, batch_size=512, verbose=0)
-    return to_pixels(x, config["scaling"]), to_pixels(y, config["scaling"])

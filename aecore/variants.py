@@ -13,12 +13,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from aecore.noise import NOISE_KINDS
+from aecore.validation import is_int
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "tanh", "linear")
 LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adadelta", "rmsprop", "sgd", "nadam")
 SCALINGS = ("unit", "centered")
-NOISE_KINDS = ("gaussian", "salt_pepper", "masking")
 
 #: value range of model-space images for each scaling
 VALUE_RANGES = {"unit": (0.0, 1.0), "centered": (-0.5, 0.5)}
@@ -40,20 +42,25 @@ class Param:
 PARAMS: dict[str, Param] = {
     p.name: p
     for p in [
-        Param("hidden", "intlist", "encoder hidden layer sizes, comma separated; the decoder mirrors them", 1, 8192),
+        Param("hidden", "intlist", "encoder hidden layer sizes, comma separated; the decoder mirrors them",
+              1, 8192),
         Param("code_dim", "int", "size of the code (the bottleneck)", 1, 8192),
-        Param("filters", "intlist", "conv filters per encoder stage; each stage halves the image with max-pooling", 1, 512),
+        Param("filters", "intlist",
+              "conv filters per encoder stage; each stage halves the image with max-pooling", 1, 512),
         Param("activation", "choice", "activation of the hidden layers", choices=ACTIVATIONS),
         Param("code_activation", "choice", "activation of the code layer", choices=ACTIVATIONS),
         Param("output_activation", "choice", "activation of the reconstruction", choices=OUTPUT_ACTIVATIONS),
         Param("l1", "float", "L1 activity penalty on the code (sparsity); 0 turns it off", 0.0, 1.0, log=True),
         Param("loss", "choice", "reconstruction loss: binary cross-entropy or mean squared error", choices=LOSSES),
         Param("optimizer", "choice", "optimizer", choices=OPTIMIZERS),
-        Param("learning_rate", "float", "optimizer learning rate; a change applies to a running model", 1e-6, 10.0, log=True),
+        Param("learning_rate", "float", "optimizer learning rate; a change applies to a running model",
+              1e-6, 10.0, log=True),
         Param("batch_size", "int", "images per gradient step", 1, 8192),
         Param("epochs", "int", "passes over the training set", 1, 1000),
-        Param("scaling", "choice", "input range: [0, 1] (unit) or [-0.5, 0.5] (centered, for tanh outputs)", choices=SCALINGS),
-        Param("noise_factor", "float", "training noise level (denoising: noisy input, clean target); 0 turns it off", 0.0, 1.0),
+        Param("scaling", "choice", "input range: [0, 1] (unit) or [-0.5, 0.5] (centered, for tanh outputs)",
+              choices=SCALINGS),
+        Param("noise_factor", "float",
+              "training noise level (denoising: noisy input, clean target); 0 turns it off", 0.0, 1.0),
         Param("noise_kind", "choice", "kind of training noise", choices=NOISE_KINDS),
         Param("seed", "int", "random seed for weights, shuffling and noise", 0, 2**31 - 1),
     ]
@@ -202,10 +209,8 @@ def parse_int_list(value: Any, name: str = "hidden") -> list[int]:
         raise ValueError(f"{name} must be a comma-separated list of whole numbers like '128,64', got {value!r}")
     out = []
     for item in items:
-        if isinstance(item, bool):
-            raise ValueError(f"{name} must hold whole numbers, got {item!r}")
-        if isinstance(item, int):
-            out.append(item)
+        if is_int(item):
+            out.append(int(item))
             continue
         if isinstance(item, float) and item.is_integer():
             out.append(int(item))
@@ -221,7 +226,35 @@ def parse_int_list(value: Any, name: str = "hidden") -> list[int]:
     return out
 
 
-def _check(p: Param, value: Any) -> Any:
+def _whole_number(name: str, value: Any) -> int:
+    # Form fields and query strings give "16" or 16.0; a bool is never a count.
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, str):
+        value = value.strip()
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+    if not math.isfinite(as_float) or not as_float.is_integer():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(as_float)
+
+
+def check_param(param: str | Param, value: Any) -> Any:
+    """Validate one hyperparameter value and return it coerced to its type.
+
+    ``param`` is a name in :data:`PARAMS` (or a :class:`Param`). Whole-number text and
+    floats are accepted for integers ("16", 16.0), as a form field or a query string
+    gives them. Raises ``ValueError`` naming the parameter, the value and the limit.
+    """
+    if isinstance(param, Param):
+        p = param
+    else:
+        try:
+            p = PARAMS[param]
+        except (KeyError, TypeError):
+            raise ValueError(f"unknown parameter {param!r}; valid parameters: {', '.join(PARAMS)}") from None
     if p.kind == "choice":
         if value not in p.choices:
             raise ValueError(f"{p.name} must be one of {', '.join(p.choices)}; got {value!r}")
@@ -233,17 +266,7 @@ def _check(p: Param, value: Any) -> Any:
                 raise ValueError(f"every {p.name} entry must be between {int(p.low)} and {int(p.high)}, got {i}")
         return items
     if p.kind == "int":
-        if isinstance(value, bool):
-            raise ValueError(f"{p.name} must be a whole number, got {value!r}")
-        if isinstance(value, str):
-            value = value.strip()
-        try:
-            as_float = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{p.name} must be a whole number, got {value!r}") from None
-        if not math.isfinite(as_float) or not as_float.is_integer():
-            raise ValueError(f"{p.name} must be a whole number, got {value!r}")
-        value = int(as_float)
+        value = int(value) if is_int(value) else _whole_number(p.name, value)
         if not p.low <= value <= p.high:
             raise ValueError(f"{p.name} must be between {int(p.low)} and {int(p.high)}, got {value}")
         return value
@@ -276,7 +299,7 @@ def resolve_config(variant: str, **overrides: Any) -> dict[str, Any]:
     merged = {**v.defaults, **{k: val for k, val in overrides.items() if k != "variant"}}
     config: dict[str, Any] = {"variant": v.name}
     for name in v.params:
-        config[name] = _check(PARAMS[name], merged[name])
+        config[name] = check_param(name, merged[name])
     if v.family == "conv" and not config["filters"]:
         raise ValueError("filters must list at least one conv stage, e.g. '16,8,8'")
     check_compatible(config)

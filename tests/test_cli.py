@@ -56,7 +56,7 @@ def fails(*args, match):
     assert proc.returncode != 0
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
-    lines = [l for l in proc.stderr.strip().splitlines() if l.strip()]
+    lines = [line for line in proc.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
     assert match in lines[0], lines[0]
     return lines[0]
@@ -67,7 +67,7 @@ def test_real_subprocess_json_and_one_line_error():
     assert proc.returncode == 0 and json.loads(proc.stdout)["variants"]
     bad = subprocess_cli("train", "--variant", "dense", "--dataset", "digits", "--set", "hidden=12,,x")
     assert bad.returncode == 1 and bad.stdout == "" and "Traceback" not in bad.stderr
-    assert [l for l in bad.stderr.splitlines() if l.strip()] == [
+    assert [line for line in bad.stderr.splitlines() if line.strip()] == [
         "error: hidden must be a comma-separated list of whole numbers like '128,64', got '12,,x' "
         "('' is not a whole number)"]
 
@@ -115,8 +115,10 @@ def write_idx(path, arr, magic):
 @pytest.mark.parametrize("args,match", [
     (["train", "--variant", "vae"], "unknown variant 'vae'; valid variants: dense"),
     (["train"], "required: --variant"),
-    (["train", "--variant", "deep", "--set", "hidden=12,,x", "--dataset", "digits"], "hidden must be a comma-separated list"),
-    (["train", "--variant", "dense", "--set", "code_dim=100", "--dataset", "digits"], "code_dim must be between 1 and 64 for 8x8 images, got 100"),
+    (["train", "--variant", "deep", "--set", "hidden=12,,x", "--dataset", "digits"],
+     "hidden must be a comma-separated list"),
+    (["train", "--variant", "dense", "--set", "code_dim=100", "--dataset", "digits"],
+     "code_dim must be between 1 and 64 for 8x8 images, got 100"),
     (["train", "--variant", "dense", "--epochs", "0"], "epochs must be between 1 and 1000, got 0"),
     (["train", "--variant", "dense", "--epochs", "-5"], "epochs must be between 1 and 1000, got -5"),
     (["train", "--variant", "dense", "--set", "batch_size=0"], "batch_size must be between 1 and 8192, got 0"),
@@ -124,7 +126,7 @@ def write_idx(path, arr, magic):
     (["train", "--variant", "dense", "--set", "filters=8"], "filters is not a parameter of the dense variant"),
     (["train", "--variant", "conv", "--dataset", "digits", "--set", "filters=4,4,4,4"], "filters has 4 conv stages"),
     (["train", "--variant", "dense", "--dataset", "/no/such/folder"], "/no/such/folder"),
-    (["train", "--variant", "dense", "--limit", "0"], "limit must be a positive integer"),
+    (["train", "--variant", "dense", "--limit", "0"], "--limit must be a positive integer, got 0"),
     (["train", "--variant", "linear", "--dataset", "digits", "--set", "optimizer=sgd", "--set", "learning_rate=10",
       "--set", "batch_size=16"], "Lower the learning rate"),
     (["evaluate", "--model", "/no/such.keras"], "does not exist"),

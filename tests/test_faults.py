@@ -1,6 +1,5 @@
 """Faults: a process killed during a store write, corrupted entries, retraining over them."""
 
-import json
 import os
 import subprocess
 import sys
@@ -23,7 +22,8 @@ KILL_DURING_WRITE = textwrap.dedent("""
     store = store_mod.ModelStore({store!r})
     for i, variant in enumerate(["dense", "linear"]):
         run = TrainingRun({{"variant": variant, "epochs": 1}}, ds)
-        run.start(); run.join()
+        run.start()
+        run.join()
         if i == 1:
             real = store_mod.save_model_file
             def dying(models, path, meta):
@@ -52,7 +52,8 @@ def test_kill_during_store_write_leaves_complete_entries_loadable(tmp_path):
 def test_corrupted_entry_is_reported_and_can_be_retrained(tmp_path, digits):
     store = ModelStore(tmp_path)
     run = TrainingRun({"variant": "dense", "epochs": 1}, digits)
-    run.start(); run.join()
+    run.start()
+    run.join()
     key = store.save(run.models, run.config, run.history, dataset="digits", n_train=len(digits.x_train),
                      image_shape=(8, 8))
     model = tmp_path / key / "model.keras"
@@ -73,7 +74,8 @@ def test_corrupted_entry_is_reported_and_can_be_retrained(tmp_path, digits):
 def test_meta_json_garbage_is_skipped(tmp_path, digits):
     store = ModelStore(tmp_path)
     run = TrainingRun({"variant": "linear", "epochs": 1}, digits)
-    run.start(); run.join()
+    run.start()
+    run.join()
     key = store.save(run.models, run.config, run.history, dataset="digits", n_train=5, image_shape=(8, 8))
     (tmp_path / key / "meta.json").write_bytes(os.urandom(64))
     assert store.entries() == [] and store.problems

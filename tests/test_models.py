@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from aecore.models import build, summarize, to_model_space, to_pixels
-from aecore.variants import VARIANTS, resolve_config
+from aecore.models import build, make_loss, make_optimizer, summarize, to_model_space, to_pixels
+from aecore.variants import LOSSES, OPTIMIZERS, VARIANTS, resolve_config
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
@@ -46,8 +46,8 @@ def test_same_seed_same_weights():
     a = build(resolve_config("deep", seed=3), (8, 8)).autoencoder.get_weights()
     b = build(resolve_config("deep", seed=3), (8, 8)).autoencoder.get_weights()
     c = build(resolve_config("deep", seed=4), (8, 8)).autoencoder.get_weights()
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
 
 
 def test_scaling_round_trip():
@@ -55,3 +55,20 @@ def test_scaling_round_trip():
     assert to_model_space(x, "unit").max() == 1.0
     assert to_model_space(x, "centered").min() == -0.5
     np.testing.assert_allclose(to_pixels(to_model_space(x, "centered"), "centered"), x / 255.0, atol=1e-6)
+
+
+def test_every_registered_optimizer_and_loss_exists():
+    for name in OPTIMIZERS:
+        assert float(np.asarray(make_optimizer(name, 0.01).learning_rate)) == pytest.approx(0.01)
+    assert [type(make_loss(n)).__name__ for n in LOSSES] == ["BinaryCrossentropy", "MeanSquaredError"]
+
+
+@pytest.mark.parametrize("make,name,match", [
+    (lambda n: make_optimizer(n, 0.01), "adamw", r"unknown optimizer 'adamw'; valid optimizers: adam, adadelta"),
+    (lambda n: make_optimizer(n, 0.01), None, r"unknown optimizer None; valid optimizers: adam"),
+    (make_loss, "mae", r"unknown loss 'mae'; valid losses: bce, mse"),
+    (make_loss, "BCE", r"unknown loss 'BCE'; valid losses: bce, mse"),  # never a silent MSE
+])
+def test_unknown_optimizer_or_loss_lists_valid_names(make, name, match):
+    with pytest.raises(ValueError, match=match):
+        make(name)

@@ -48,3 +48,43 @@ def test_bad_factor(x, factor):
 def test_bad_kind(x):
     with pytest.raises(ValueError, match="unknown noise kind 'speckle'; valid kinds: gaussian"):
         add_noise(x, 0.1, "speckle")
+
+
+def test_noise_kinds_have_one_home():
+    import aecore.noise
+    import aecore.variants
+
+    assert aecore.variants.NOISE_KINDS is aecore.noise.NOISE_KINDS
+    assert aecore.variants.PARAMS["noise_kind"].choices == NOISE_KINDS
+
+
+def _tf_noise(x, factor, kind, seed=3, value_range=(0.0, 1.0)):
+    import tensorflow as tf
+
+    from aecore.noise import add_noise_tf
+
+    return np.asarray(add_noise_tf(tf.constant(x), factor, kind, tf.constant(seed, tf.int64), value_range))
+
+
+@pytest.mark.parametrize("kind", NOISE_KINDS)
+def test_tensorflow_noise_has_the_numpy_semantics(kind):
+    """The pipeline's noise and the pages' noise: same kinds, range, level and fractions."""
+    big = np.full((50, 28, 28), 0.5, np.float32)
+    for lo, hi in ((0.0, 1.0), (-0.5, 0.5)):
+        x = big + np.float32(lo)
+        tf_out, np_out = _tf_noise(x, 0.4, kind, value_range=(lo, hi)), add_noise(x, 0.4, kind, 3, (lo, hi))
+        assert tf_out.dtype == np.float32 and tf_out.shape == x.shape
+        assert tf_out.min() >= lo and tf_out.max() <= hi
+        np.testing.assert_array_equal(tf_out, _tf_noise(x, 0.4, kind, value_range=(lo, hi)))  # seeded
+        for value in (lo, hi):  # the same share of pixels pushed to each end of the range
+            assert abs((tf_out == value).mean() - (np_out == value).mean()) < 0.01, (kind, value)
+        assert abs(np.abs(tf_out - x).mean() - np.abs(np_out - x).mean()) < 0.01
+    np.testing.assert_array_equal(_tf_noise(big, 0.0, kind), big)
+
+
+def test_tensorflow_noise_refuses_what_numpy_refuses():
+    x = np.zeros((1, 4, 4), np.float32)
+    with pytest.raises(ValueError, match="unknown noise kind 'speckle'"):
+        _tf_noise(x, 0.1, "speckle")
+    with pytest.raises(ValueError, match="noise factor must be between 0 and 1"):
+        _tf_noise(x, 1.5, "gaussian")

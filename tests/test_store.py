@@ -1,19 +1,18 @@
 import json
-import os
 import zipfile
 
 import numpy as np
 import pytest
 
-from aecore.store import (ModelStore, StoreError, check_image_shape, default_root, load_model_file,
-                          save_model_file)
+from aecore.store import ModelStore, StoreError, check_image_shape, default_root, load_model_file, save_model_file
 from aecore.training import TrainingRun, reconstruct
 
 
 @pytest.fixture(scope="module")
 def trained(digits):
     run = TrainingRun({"variant": "sparse", "epochs": 1}, digits)
-    run.start(); run.join(60)
+    run.start()
+    run.join(60)
     return run
 
 
@@ -102,3 +101,62 @@ def test_bad_model_files(tmp_path):
 def test_image_size_mismatch(trained):
     with pytest.raises(StoreError, match="expects 8x8 images but mnist has 28x28 images"):
         check_image_shape(trained.models, (28, 28), "mnist")
+
+
+def _dense_named_like_ours(path):
+    """Issue 8, item 1: layers named "encoder" and "decoder", but Dense layers, not models."""
+    import keras
+
+    i = keras.Input((784,))
+    x = keras.layers.Dense(32, name="encoder")(i)
+    keras.Model(i, keras.layers.Dense(784, activation="sigmoid", name="decoder")(x)).save(path)
+
+
+def _decoder_draws_another_size(path):
+    """Issue 8, item 2: an encoder 28x28 -> 16 and a decoder 16 -> 14x14, composed anyway."""
+    import keras
+
+    e_in = keras.Input((28, 28))
+    encoder = keras.Model(e_in, keras.layers.Dense(16)(keras.layers.Flatten()(e_in)), name="encoder")
+    d_in = keras.Input((16,))
+    pixels = keras.layers.Dense(14 * 14, activation="sigmoid")(d_in)
+    decoder = keras.Model(d_in, keras.layers.Reshape((14, 14))(pixels), name="decoder")
+    a_in = keras.Input((28, 28))
+    keras.Model(a_in, decoder(encoder(a_in)), name="autoencoder").save(path)
+
+
+@pytest.mark.parametrize("make,match", [
+    (_dense_named_like_ours, r"its encoder is a Dense layer, not a model"),
+    (_decoder_draws_another_size, r"it draws 14x14 images from 28x28 inputs"),
+])
+def test_models_named_like_ours_but_malformed_are_refused_on_load(make, match, tmp_path):
+    path = tmp_path / "f.keras"
+    make(path)
+    with pytest.raises(StoreError, match=match) as err:
+        load_model_file(path)
+    assert str(path) in str(err.value)  # the message names the file
+
+
+def test_diverged_models_are_neither_saved_nor_loaded(trained, digits, tmp_path):
+    from aecore.models import build
+
+    broken = build(trained.config, (8, 8))
+    broken.autoencoder.set_weights([np.full_like(w, np.nan) for w in broken.autoencoder.get_weights()])
+    with pytest.raises(StoreError, match="NaN or infinite values.*not saved"):
+        ModelStore(tmp_path / "store").save(broken, trained.config, trained.history, dataset="digits",
+                                            n_train=10, image_shape=(8, 8))
+    assert not (tmp_path / "store").exists() or not any((tmp_path / "store").iterdir())
+    path = save_model_file(broken, tmp_path / "nan.keras", {"config": trained.config})
+    with pytest.raises(StoreError, match=r"nan\.keras.*weights contain NaN or infinite values"):
+        load_model_file(path)
+
+
+def test_image_size_check_is_the_inference_check(trained):
+    from aecore.inference import check_fits
+
+    with pytest.raises(ValueError) as plain:
+        check_fits(trained.models, (28, 28), "mnist")
+    with pytest.raises(StoreError) as wrapped:
+        check_image_shape(trained.models, (28, 28), "mnist")
+    assert str(wrapped.value) == str(plain.value)
+    check_image_shape(trained.models, (8, 8))

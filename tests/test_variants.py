@@ -1,7 +1,15 @@
 import pytest
 
-from aecore.variants import (PRESETS, VARIANTS, architecture_changed, describe, get_variant,
-                             parse_int_list, published_config, resolve_config)
+from aecore.variants import (
+    PRESETS,
+    VARIANTS,
+    architecture_changed,
+    describe,
+    get_variant,
+    parse_int_list,
+    published_config,
+    resolve_config,
+)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
@@ -33,7 +41,7 @@ def test_seed_recipes():
     assert {lin["activation"], lin["code_activation"], lin["output_activation"]} == {"linear"}
     blog = published_config("dense")
     assert (blog["optimizer"], blog["learning_rate"], blog["epochs"]) == ("adadelta", 1.0, 50)
-    for label, (variant, overrides) in PRESETS.items():
+    for variant, overrides in PRESETS.values():
         resolve_config(variant, **overrides)
 
 
@@ -78,3 +86,20 @@ def test_architecture_changed():
     assert architecture_changed(a, resolve_config("deep", learning_rate=0.01, epochs=3)) == []
     assert architecture_changed(a, resolve_config("deep", code_dim=16)) == ["code_dim"]
     assert architecture_changed(a, resolve_config("dense")) == ["variant"]
+
+
+def test_check_param_is_the_public_single_value_check():
+    import numpy as np
+
+    from aecore.variants import check_param
+
+    assert check_param("epochs", "12") == 12 and check_param("epochs", 12.0) == 12
+    assert check_param("epochs", np.int64(7)) == 7 and type(check_param("epochs", np.int64(7))) is int
+    assert check_param("hidden", [np.int64(8), 4]) == [8, 4]
+    assert check_param("seed", 2**31 - 1) == 2**31 - 1
+    with pytest.raises(ValueError, match="seed must be between 0 and 2147483647, got 2147483648"):
+        check_param("seed", 2**31)
+    with pytest.raises(ValueError, match="epochs must be a whole number, got True"):
+        check_param("epochs", True)
+    with pytest.raises(ValueError, match="unknown parameter 'epoch'; valid parameters: hidden, code_dim"):
+        check_param("epoch", 3)
