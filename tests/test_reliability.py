@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.training import FOLDER_CHOICE
+from ui.datasets import FOLDER_CHOICE
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -218,7 +218,7 @@ def _upload(name: str, data: bytes, dataset_name="mnist_sample"):
     from aecore.data import load_dataset
 
     kept = []
-    upload.remember = kept.append  # no Streamlit session here
+    upload.remember = lambda e: kept.append(e) or e  # no Streamlit session here
     entry = upload.load_uploaded_model(name, data, load_dataset(dataset_name), dataset_name)
     return entry, kept
 

@@ -6,21 +6,22 @@ other's runs. Pages read and change it only through these helpers.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from aecore.data import DEFAULT_DATASET, Dataset
+from aecore.inference import check_fits
 from aecore.models import Models
 from aecore.training import FINISHED, PAUSED, RUNNING, STOPPED, History, TrainingRun
-from ui import cache
+from ui import datasets
 
 RUN_KEY = "ae_run"  # the TrainingRun the Train page drives
 MODELS_KEY = "ae_models"  # label -> ModelEntry: every model this session trained or loaded
 DATASET_KEY = "ae_dataset"  # the dataset name (or path under the data root) in use
 MAX_KEPT_MODELS = 6  # older entries are dropped so a long lecture does not grow memory
+LIVE_PREFIX = "Current run: "
 
 
 @dataclass
@@ -32,18 +33,14 @@ class ModelEntry:
     config: dict[str, Any]
     dataset: str
     history: History = field(default_factory=History)
-    source: str = "trained"  # "trained", "store", "live"
+    source: str = "trained"  # "trained", "store", "live", "upload"
 
     @property
     def code_size(self) -> int:
         return self.models.code_size
 
 
-def data_root() -> str:
-    """The only folder the app reads dataset paths from (``AECORE_DATA_ROOT``)."""
-    return os.path.realpath(os.path.expanduser(os.environ.get("AECORE_DATA_ROOT", "~/autoencoder-lab-data")))
-
-
+# ---------------------------------------------------------------------------- the dataset
 def dataset_name() -> str:
     return st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
 
@@ -54,9 +51,10 @@ def set_dataset_name(name: str) -> None:
 
 def current_dataset() -> Dataset:
     """The session's dataset (full, cached per process). Raises ValueError for bad paths."""
-    return cache.dataset(dataset_name())
+    return datasets.dataset(dataset_name())
 
 
+# ---------------------------------------------------------------------------- the live run
 def current_run() -> TrainingRun | None:
     return st.session_state.get(RUN_KEY)
 
@@ -68,20 +66,23 @@ def set_run(run: TrainingRun | None) -> None:
     st.session_state[RUN_KEY] = run
 
 
+def tag_dataset(run: TrainingRun, key: str) -> None:
+    """Note the name or data-root path the run's data was loaded from (its ``dataset.name``
+    is only the folder's name), so other pages load the same images for its model."""
+    run.ui_dataset_key = key
+
+
+def run_dataset_key(run: TrainingRun) -> str:
+    """The name or data-root path the run's data was loaded from (what ``datasets.dataset`` takes)."""
+    return getattr(run, "ui_dataset_key", run.dataset.name)
+
+
 def is_training() -> bool:
     run = current_run()
     return run is not None and run.status in (RUNNING, PAUSED)
 
 
-def remember(entry: ModelEntry) -> None:
-    """Keep a finished model for the other pages (newest last, bounded)."""
-    kept: dict[str, ModelEntry] = st.session_state.setdefault(MODELS_KEY, {})
-    kept.pop(entry.label, None)
-    kept[entry.label] = entry
-    while len(kept) > MAX_KEPT_MODELS:
-        kept.pop(next(iter(kept)))
-
-
+# ---------------------------------------------------------------------------- labels
 def run_label(run: TrainingRun) -> str:
     c = run.config
     shape = c.get("hidden") if "hidden" in c else c.get("filters")
@@ -91,12 +92,23 @@ def run_label(run: TrainingRun) -> str:
     return " · ".join(b for b in bits if b) + f" · {len(run.history.epoch)} ep"
 
 
+# ---------------------------------------------------------------------------- kept models
+def remember(entry: ModelEntry) -> ModelEntry:
+    """Keep a model for the other pages (newest last, bounded) and return it."""
+    kept: dict[str, ModelEntry] = st.session_state.setdefault(MODELS_KEY, {})
+    kept.pop(entry.label, None)
+    kept[entry.label] = entry
+    while len(kept) > MAX_KEPT_MODELS:
+        kept.pop(next(iter(kept)))
+    return entry
+
+
 def models_available() -> dict[str, ModelEntry]:
     """Every model a page can show: the live run (even mid-training) and those kept."""
     out: dict[str, ModelEntry] = {}
     run = current_run()
     if run is not None and (run.history.epoch or run.status in (RUNNING, PAUSED, FINISHED, STOPPED)):
-        label = f"Current run: {run_label(run)}"
+        label = LIVE_PREFIX + run_label(run)
         out[label] = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live")
     for label, entry in st.session_state.get(MODELS_KEY, {}).items():
         # a finished run is also kept under its own label: list the model once
@@ -117,15 +129,10 @@ def entry_dataset(entry: ModelEntry) -> Dataset:
         ds = run.dataset
     else:
         try:
-            ds = cache.dataset(entry.dataset)
+            ds = datasets.dataset(entry.dataset)
         except ValueError as exc:
             raise ValueError(
                 f"the dataset this model was trained on ({entry.dataset}) cannot be loaded: {exc}"
             ) from None
-    want = tuple(int(s) for s in entry.models.autoencoder.input_shape[1:])
-    if tuple(ds.image_shape) != want:
-        raise ValueError(
-            f"this model takes {want[0]}x{want[1]} images but the dataset {ds.name} holds "
-            f"{ds.image_shape[0]}x{ds.image_shape[1]} images"
-        )
+    check_fits(entry.models, ds.image_shape, f"the dataset {ds.name}")
     return ds

@@ -15,6 +15,7 @@ import streamlit as st
 
 from aecore.data import Dataset
 from aecore.variants import PARAMS, get_variant
+from ui import state
 
 log = logging.getLogger("autoencoder_lab")
 
@@ -99,8 +100,6 @@ def dataset_provenance(ds: Dataset) -> None:
 
 def require_model(purpose: str) -> dict:
     """The session's models, or an info box with a link to Train and ``st.stop()``."""
-    from ui import state
-
     available = state.models_available()
     if not available:
         st.info(f"Train a model on the Train page first … then come back here to {purpose}.")
