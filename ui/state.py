@@ -2,6 +2,12 @@
 
 Everything here lives in ``st.session_state``, so two browser sessions never see each
 other's runs. Pages read and change it only through these helpers.
+
+Every model a page can pick has a label that is unique in the session and says what was
+trained: the variant, each setting that differs from the variant's recipe, and the epochs
+("conv · filters 32-16-16 · 5 ep"). The session's model list is keyed by that label, so
+two runs that differ in anything are two entries; two runs that differ in nothing (the
+same settings trained twice) get a numbered suffix.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from aecore.data import DEFAULT_DATASET, Dataset
 from aecore.inference import check_fits
 from aecore.models import Models
 from aecore.training import FINISHED, PAUSED, RUNNING, STOPPED, History, TrainingRun
+from aecore.variants import VARIANTS, resolve_config
 from ui import datasets
 
 RUN_KEY = "ae_run"  # the TrainingRun the Train page drives
@@ -83,20 +90,62 @@ def is_training() -> bool:
 
 
 # ---------------------------------------------------------------------------- labels
+#: the order settings are named in a label: the network's shape first, then its training
+LABEL_ORDER = ("hidden", "filters", "code_dim", "activation", "code_activation", "output_activation", "l1",
+               "loss", "optimizer", "learning_rate", "batch_size", "scaling", "noise_factor", "noise_kind",
+               "seed")
+
+
+def _setting(name: str, value: Any) -> str:
+    """One setting in a few words: "filters 32-16-16", "code 2", "lr 0.01", "tanh output"."""
+    if name in ("hidden", "filters"):
+        return f"{name} {'-'.join(str(v) for v in value)}" if value else f"no {name} layers"
+    words = {"code_dim": "code {}", "learning_rate": "lr {:g}", "batch_size": "batch {}", "l1": "L1 {:g}",
+             "noise_factor": "noise {:g}", "seed": "seed {}", "activation": "{} activation",
+             "code_activation": "{} code", "output_activation": "{} output", "scaling": "{} inputs",
+             "noise_kind": "{} noise", "loss": "{} loss", "optimizer": "{}"}
+    template = words.get(name, name + " {}")
+    try:
+        return template.format(value)
+    except (TypeError, ValueError):  # a value of an unexpected type (an old or foreign config)
+        return f"{name} {value}"
+
+
+def model_label(config: dict[str, Any], epochs: int) -> str:
+    """The variant, every setting that differs from its recipe, and the epochs trained."""
+    variant = str(config.get("variant", "model"))
+    try:
+        recipe = resolve_config(variant) if variant in VARIANTS else {}
+    except ValueError:
+        recipe = {}
+    bits = [variant]
+    for name in LABEL_ORDER:
+        if name in config and (not recipe or config[name] != recipe.get(name)):
+            bits.append(_setting(name, config[name]))
+    bits.append(f"{epochs} ep")
+    return " · ".join(bits)
+
+
 def run_label(run: TrainingRun) -> str:
-    c = run.config
-    shape = c.get("hidden") if "hidden" in c else c.get("filters")
-    arch = "-".join(str(s) for s in shape) if shape else ""
-    code = f"code {c['code_dim']}" if "code_dim" in c else f"filters {arch}"
-    bits = [c["variant"], code if "code_dim" in c else "", f"{arch}" if "code_dim" in c and arch else ""]
-    return " · ".join(b for b in bits if b) + f" · {len(run.history.epoch)} ep"
+    """The label of a run's model as it is now."""
+    return model_label(run.config, len(run.history.epoch))
 
 
 # ---------------------------------------------------------------------------- kept models
 def remember(entry: ModelEntry) -> ModelEntry:
-    """Keep a model for the other pages (newest last, bounded) and return it."""
+    """Keep a model for the other pages (newest last, bounded) and return it as kept.
+
+    A model is listed once: a newer entry for the same Keras models (a run saved again
+    after more epochs) replaces the older one. A different model whose label is taken
+    gets the first free "(2)", "(3)", ... suffix, so no model ever hides another.
+    """
     kept: dict[str, ModelEntry] = st.session_state.setdefault(MODELS_KEY, {})
-    kept.pop(entry.label, None)
+    for label in [k for k, e in kept.items() if e.models is entry.models]:
+        del kept[label]
+    base, n = entry.label, 2
+    while entry.label in kept:
+        entry.label = f"{base} ({n})"
+        n += 1
     kept[entry.label] = entry
     while len(kept) > MAX_KEPT_MODELS:
         kept.pop(next(iter(kept)))
