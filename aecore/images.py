@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Optional
 
 import numpy as np
 
@@ -37,7 +36,7 @@ def as_pixels(images) -> np.ndarray:
     return np.rint(np.clip(x, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def mosaic(images, cols: Optional[int] = None, *, pad: int = 0, scale: int = 1, band: int = 0,
+def mosaic(images, cols: int | None = None, *, pad: int = 0, scale: int = 1, band: int = 0,
            band_below: bool = False, background: int = BACKGROUND) -> np.ndarray:
     """Tile images row by row into one uint8 picture.
 

@@ -7,8 +7,8 @@ and cached. ``?noise=0.3`` in the link sets the starting noise factor.
 
 import streamlit as st
 
-from aecore.noise import NOISE_KINDS
 from aecore.inference import fits, image_shape_of
+from aecore.noise import NOISE_KINDS
 from ui import denoise as dn
 from ui import page_memory as memory
 from ui import state, widgets
@@ -105,18 +105,19 @@ def main() -> None:
     idx = dn.pick_indices(ds.y_test, count, mode, memory.value(SEED), cls)
     comp = dn.compare(entries, ds.x_test[idx], factor, kind)
     names = ["A", "B"] if len(entries) > 1 else [""]
+    noisy_errors = [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr, strict=True)]
     rows = [("Original", comp.clean, [ds.class_names[int(c)] for c in ds.y_test[idx]]),
-            ("Noisy input", comp.noisy, [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr)])]
-    for e, n in zip(entries, names):
+            ("Noisy input", comp.noisy, noisy_errors)]
+    for e, n in zip(entries, names, strict=True):
         rows.append((f"Reconstructed {n}".strip(),
                      comp.recon[e.label],
-                     [dn.fmt_error(metric, m, p) for m, p in zip(comp.mse[e.label], comp.psnr[e.label])]))
+                     [dn.fmt_error(metric, m, p) for m, p in zip(comp.mse[e.label], comp.psnr[e.label], strict=True)]))
     with grid_area:
         colors = [None, "#555"] + list(dn.MODEL_COLORS)
         st.plotly_chart(dn.image_rows_figure(rows, caption_colors=colors), key=GRID,
                         config={"displayModeBar": False, "staticPlot": True})
         if len(entries) > 1:
-            st.markdown(" · ".join(f"**Reconstructed {n}**: {e.label}" for e, n in zip(entries, names)))
+            st.markdown(" · ".join(f"**Reconstructed {n}**: {e.label}" for e, n in zip(entries, names, strict=True)))
         st.caption(f"{len(idx)} test digits of **{ds.name}**, {dn.NOISE_LABELS.get(kind, kind).lower()} noise "
                    f"at factor {factor:.2f}. Under each noisy and reconstructed image: its error against the "
                    "original.")
@@ -124,7 +125,7 @@ def main() -> None:
     st.subheader("Error against noise factor")
     curves = {}
     with st.spinner("Measuring the error at 11 noise levels on 200 test digits…"):
-        for e, n in zip(entries, names):
+        for e, n in zip(entries, names, strict=True):
             curve, _ = dn.error_curve(e, ds, kind)
             curves[f"{n}: {e.label}" if n else e.label] = curve
     st.plotly_chart(dn.curve_figure(curves, metric, factor, kind), key=CURVE,

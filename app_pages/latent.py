@@ -73,7 +73,7 @@ def main() -> None:
     st.caption("Hover a point for its class and index. Click a point, or drag a lasso around some "
                "(box select is in the chart's toolbar), to show those digits below the maps.")
 
-    cols = dict(zip(ORDER, st.columns(3)))
+    cols = dict(zip(ORDER, st.columns(len(ORDER)), strict=True))
     done: dict[str, lt.Projection] = {}
     keys: dict[str, tuple] = {}
     # Fast ones first, so two maps are on screen while t-SNE runs.

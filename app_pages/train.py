@@ -169,7 +169,8 @@ def live_section(run):
     if run is None:
         st.info("Choose the data and a model on the left, then press **Start** (or **Step one epoch**). "
                 "The loss curve and the reconstructions appear here and update as the model learns.")
-        st.plotly_chart(plots.loss_figure(History()), key="chart_loss_empty", theme=None, config={"displayModeBar": False})
+        st.plotly_chart(plots.loss_figure(History()), key="chart_loss_empty", theme=None,
+                        config={"displayModeBar": False})
         return
     status0 = run.status
 

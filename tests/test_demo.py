@@ -28,7 +28,7 @@ def test_trains_a_working_model_on_a_subset(digits):
 def test_the_same_seed_gives_the_same_model(digits):
     a, _ = train_demo_model(digits, n_train=100, epochs=1)
     b, _ = train_demo_model(digits, n_train=100, epochs=1)
-    for wa, wb in zip(a.autoencoder.get_weights(), b.autoencoder.get_weights()):
+    for wa, wb in zip(a.autoencoder.get_weights(), b.autoencoder.get_weights(), strict=True):
         np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
 
 

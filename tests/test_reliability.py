@@ -86,7 +86,8 @@ def seeded_store(env):
     os.environ["AECORE_STORE_DIR"] = str(env["store"])
     ds = load_dataset("digits", limit=200)
     run = TrainingRun({"variant": "linear", "epochs": 1}, ds)
-    run.start(); run.join(60)
+    run.start()
+    run.join(60)
     ModelStore(env["store"]).save(run.models, run.config, run.history, dataset="digits", n_train=200,
                                   image_shape=(8, 8))
     return store_snapshot(env["store"])
@@ -204,7 +205,8 @@ def test_noise_factor_from_the_url(value, seeded_store, env):
     from aecore.training import TrainingRun
 
     run = TrainingRun({"variant": "dense", "epochs": 1}, load_dataset("mnist_sample", limit=200))
-    run.start(); run.join(60)
+    run.start()
+    run.join(60)
     at = AppTest.from_file(APP, default_timeout=90)
     at.session_state["ae_run"] = run
     at.query_params["noise"] = value
@@ -254,7 +256,8 @@ def test_uploads_not_a_model_lambda_wrong_size_too_big(tmp_path, digits, seeded_
     with pytest.raises(ValueError, match="Lambda layer.*safe mode"):
         load_upload("lam.keras", (tmp_path / "lam.keras").read_bytes())
     run = TrainingRun({"variant": "dense", "epochs": 1}, digits)
-    run.start(); run.join(60)
+    run.start()
+    run.join(60)
     small = save_model_file(run.models, tmp_path / "digits.keras", {"config": run.config})
     with pytest.raises(ValueError, match="expects 8x8 images but dataset 'mnist_sample' has 28x28"):
         load_upload("digits.keras", small.read_bytes())

@@ -13,7 +13,8 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 import numpy as np
 import streamlit as st

@@ -12,8 +12,8 @@ field at every factor, so the slider changes only how strong it is.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -253,7 +253,7 @@ def curve_figure(curves: dict[str, dict], metric: str, factor: float, kind: str)
             x=c["factor"], y=ys, mode="lines+markers", name=label,
             line=dict(color=color, width=3), marker=dict(size=8),
             hovertemplate=f"noise %{{x:.2f}}<br>{metric} %{{y:.4g}}<extra></extra>"))
-        finite = [(x, v) for x, v in zip(c["factor"], c[col]) if math.isfinite(v)]
+        finite = [(x, v) for x, v in zip(c["factor"], c[col], strict=True) if math.isfinite(v)]
         if finite:
             here = float(np.interp(factor, [p[0] for p in finite], [p[1] for p in finite]))
             fig.add_trace(go.Scatter(

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -95,7 +96,7 @@ class Projection:
     emb: np.ndarray  # (n, 2)
     seconds: float  # how long the computation took when it ran
     cached: bool  # served from the cache this time
-    code: Optional[np.ndarray] = None  # the model's code (autoencoder panel only)
+    code: np.ndarray | None = None  # the model's code (autoencoder panel only)
 
 
 def projection_key(s: Sample, method: str, perplexity: float | None, entry: ModelEntry | None) -> tuple:
@@ -121,7 +122,7 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
         raise ValueError("the autoencoder panel needs a model")
     key = projection_key(s, method, perplexity, entry)
 
-    def compute() -> tuple[np.ndarray, float, Optional[np.ndarray]]:
+    def compute() -> tuple[np.ndarray, float, np.ndarray | None]:
         t0 = time.perf_counter()
         code = None
         if method == PCA:
@@ -254,7 +255,8 @@ def scatter_figure(p: Projection, s: Sample, class_names: Sequence[str], colors:
     axis = {AE: ("z1", "z2") if p.code is None or p.code.shape[1] <= 2 else ("t-SNE 1", "t-SNE 2"),
             PCA: ("PC 1", "PC 2"), TSNE: ("t-SNE 1", "t-SNE 2")}[p.method]
     fig.update_layout(
-        height=height, showlegend=False, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=FONT_SIZE - 3), plot_bgcolor="white",
+        height=height, showlegend=False, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=FONT_SIZE - 3),
+        plot_bgcolor="white",
         dragmode="lasso", hoverlabel=dict(font=dict(size=FONT_SIZE)),
         xaxis_title=axis[0], yaxis_title=axis[1],
     )

@@ -11,7 +11,8 @@ holds a value not applied before; afterwards the widget wins.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import streamlit as st
 

@@ -24,7 +24,7 @@ def goto_page(page, title: str) -> None:
         link.click(timeout=90_000)
     except Exception:
         shot(page, f"failed_goto_{title.replace(' ', '_')}")
-        raise AssertionError(f"no link to {title!r}; the page says:\n{page.inner_text('body')[:2000]}")
+        raise AssertionError(f"no link to {title!r}; the page says:\n{page.inner_text('body')[:2000]}") from None
     page.locator("h1").filter(has_text=HEADINGS.get(title, title)).first.wait_for(timeout=90_000)
     wait_idle(page)
 
