@@ -2,7 +2,7 @@
 
 Navigation only, plus two hooks every page needs: Keras' session is protected from
 Streamlit's after-run reset (which stalls a model training in the background; see
-``ui.training.protect_keras_session``), and a training run that finished while its student
+``ui.keras_guard``), and a training run that finished while its student
 was on another page is saved, so the model store and the other pages get it without a
 visit to Train.
 """
@@ -11,7 +11,8 @@ import streamlit as st
 
 st.set_page_config(layout="wide", page_title="Autoencoder Lab", page_icon=":material/neurology:")
 
-from ui.training import finalize, protect_keras_session  # noqa: E402 - set_page_config comes first
+from ui.keras_guard import protect_keras_session  # noqa: E402 - set_page_config comes first
+from ui.saving import finalize  # noqa: E402
 
 # Streamlit leaves ~140 px empty under the top navigation; on a projector that is a tenth of
 # the screen. A style-only st.html takes no room on the page.

@@ -7,37 +7,20 @@ and cached. ``?noise=0.3`` in the link sets the starting noise factor.
 
 import streamlit as st
 
+from aecore.inference import fits, image_shape_of
 from aecore.noise import NOISE_KINDS
 from ui import denoise as dn
+from ui import page_memory as memory
 from ui import state, widgets
 
 # Widget keys (stable, so tests and links can address them).
 MODEL, COMPARE, KIND, NOISE, METRIC = "dn_model", "dn_compare", "dn_kind", "dn_noise", "dn_metric"
 COUNT, PICK, CLASS, SHUFFLE, CURVE, GRID = "dn_count", "dn_pick", "dn_class", "dn_shuffle", "dn_curve", "dn_grid"
 SEED = "dn_seed"  # which random digits are shown; "New digits" moves it on
-URL_APPLIED = "dn_noise_url"  # the ?noise= value already applied, so it is applied once
 NO_COMPARE = "(none)"
 DEFAULTS = {KIND: "gaussian", NOISE: dn.DEFAULT_NOISE, METRIC: dn.METRICS[0],
             COUNT: dn.DEFAULT_COUNT, PICK: dn.PICK_MODES[0], COMPARE: NO_COMPARE}
 KEPT = "dn_kept"  # widget values survive a visit to another page
-
-
-def restore_widgets() -> None:
-    """Give every widget its last value (or default) before it is drawn.
-
-    Streamlit forgets a widget's value when a page without it runs; a copy outside the
-    widget keys brings the settings back after a visit to the Train page.
-    """
-    kept = st.session_state.setdefault(KEPT, {})
-    for key, default in DEFAULTS.items():
-        if key not in st.session_state:
-            st.session_state[key] = kept.get(key, default)
-    st.session_state.setdefault(SEED, dn.DIGIT_SEED)
-
-
-def remember_widgets() -> None:
-    st.session_state[KEPT] = {k: st.session_state[k] for k in (*DEFAULTS, MODEL, CLASS)
-                              if k in st.session_state}
 
 
 def noise_from_link() -> None:
@@ -46,10 +29,7 @@ def noise_from_link() -> None:
     value, error = dn.parse_noise_param(raw)
     if error:
         st.error(error)
-    elif value is not None and st.session_state.get(URL_APPLIED) != raw:
-        st.session_state[NOISE] = value
-    if raw is not None:
-        st.session_state[URL_APPLIED] = raw
+    memory.apply_link_once("noise", raw, NOISE, value)
 
 
 def keep_link_in_step(factor: float) -> None:
@@ -57,30 +37,25 @@ def keep_link_in_step(factor: float) -> None:
     text = f"{factor:g}"
     if st.query_params.get("noise") != text:
         st.query_params["noise"] = text
-        st.session_state[URL_APPLIED] = text
-
-
-def valid_choice(key: str, options: list, fallback) -> None:
-    if st.session_state.get(key) not in options:
-        st.session_state[key] = fallback
+        memory.link_written("noise", text)
 
 
 def main() -> None:
     st.title("Denoise")
     available = widgets.require_model("add noise to test digits and see what it recovers")
 
-    restore_widgets()
+    kept = memory.restore_widgets(KEPT, DEFAULTS)
+    memory.set_default(SEED, dn.DIGIT_SEED)
     noise_from_link()
     labels = list(available)
-    kept = st.session_state[KEPT]
-    valid_choice(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else labels[0])
+    memory.keep_valid(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else labels[0])
 
     c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
     with c1:
         label = st.selectbox("Model", labels, key=MODEL,
                              help="Any model trained (or loaded) in this session.")
     others = [NO_COMPARE] + [x for x in labels if x != label]
-    valid_choice(COMPARE, others, NO_COMPARE)
+    memory.keep_valid(COMPARE, others, NO_COMPARE)
     with c2:
         other = st.selectbox("Compare with", others, key=COMPARE,
                              help="A second model, e.g. a plain autoencoder next to the denoising one.")
@@ -100,8 +75,8 @@ def main() -> None:
     entries = [entry]
     if other != NO_COMPARE:
         second = available[other]
-        shape = tuple(int(s) for s in second.models.autoencoder.input_shape[1:])
-        if shape != ds.image_shape:
+        if not fits(second.models, ds.image_shape):
+            shape = image_shape_of(second.models)
             st.warning(f"“{other}” takes {shape[0]}x{shape[1]} images, not the "
                        f"{ds.image_shape[0]}x{ds.image_shape[1]} images of {ds.name}; it is left out.")
         else:
@@ -119,29 +94,30 @@ def main() -> None:
     with c3:
         if mode == "Single class":
             classes = list(range(ds.num_classes))
-            valid_choice(CLASS, classes, kept.get(CLASS) if kept.get(CLASS) in classes else 0)
+            memory.keep_valid(CLASS, classes, kept.get(CLASS) if kept.get(CLASS) in classes else 0)
             cls = st.selectbox("Class", classes, key=CLASS, format_func=lambda c: ds.class_names[c])
     with c4:
         if st.button("New digits", key=SHUFFLE, icon=":material/shuffle:",
                      help="Show a different set of test digits."):
-            st.session_state[SEED] += 1
-    remember_widgets()
+            memory.advance(SEED)
+    memory.remember_widgets(KEPT, (*DEFAULTS, MODEL, CLASS))
 
-    idx = dn.pick_indices(ds.y_test, count, mode, st.session_state[SEED], cls)
+    idx = dn.pick_indices(ds.y_test, count, mode, memory.value(SEED), cls)
     comp = dn.compare(entries, ds.x_test[idx], factor, kind)
     names = ["A", "B"] if len(entries) > 1 else [""]
+    noisy_errors = [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr, strict=True)]
     rows = [("Original", comp.clean, [ds.class_names[int(c)] for c in ds.y_test[idx]]),
-            ("Noisy input", comp.noisy, [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr)])]
-    for e, n in zip(entries, names):
+            ("Noisy input", comp.noisy, noisy_errors)]
+    for e, n in zip(entries, names, strict=True):
         rows.append((f"Reconstructed {n}".strip(),
                      comp.recon[e.label],
-                     [dn.fmt_error(metric, m, p) for m, p in zip(comp.mse[e.label], comp.psnr[e.label])]))
+                     [dn.fmt_error(metric, m, p) for m, p in zip(comp.mse[e.label], comp.psnr[e.label], strict=True)]))
     with grid_area:
         colors = [None, "#555"] + list(dn.MODEL_COLORS)
         st.plotly_chart(dn.image_rows_figure(rows, caption_colors=colors), key=GRID,
                         config={"displayModeBar": False, "staticPlot": True})
         if len(entries) > 1:
-            st.markdown(" · ".join(f"**Reconstructed {n}**: {e.label}" for e, n in zip(entries, names)))
+            st.markdown(" · ".join(f"**Reconstructed {n}**: {e.label}" for e, n in zip(entries, names, strict=True)))
         st.caption(f"{len(idx)} test digits of **{ds.name}**, {dn.NOISE_LABELS.get(kind, kind).lower()} noise "
                    f"at factor {factor:.2f}. Under each noisy and reconstructed image: its error against the "
                    "original.")
@@ -149,7 +125,7 @@ def main() -> None:
     st.subheader("Error against noise factor")
     curves = {}
     with st.spinner("Measuring the error at 11 noise levels on 200 test digits…"):
-        for e, n in zip(entries, names):
+        for e, n in zip(entries, names, strict=True):
             curve, _ = dn.error_curve(e, ds, kind)
             curves[f"{n}: {e.label}" if n else e.label] = curve
     st.plotly_chart(dn.curve_figure(curves, metric, factor, kind), key=CURVE,

@@ -4,8 +4,7 @@ import streamlit as st
 
 from aecore.data import DEFAULT_DATASET
 from aecore.variants import VARIANTS
-from ui import cache, plots, state, widgets
-from ui import training as tr
+from ui import datasets, home, plots, state, widgets
 
 
 def dataset_in_use():
@@ -14,7 +13,7 @@ def dataset_in_use():
         return state.current_dataset(), state.dataset_name()
     except ValueError as exc:
         st.error(f"{exc} — showing {DEFAULT_DATASET} instead; choose another dataset on the Train page.")
-        return cache.dataset(DEFAULT_DATASET), DEFAULT_DATASET
+        return datasets.dataset(DEFAULT_DATASET), DEFAULT_DATASET
 
 
 def main() -> None:
@@ -28,8 +27,8 @@ def main() -> None:
     ds, key = dataset_in_use()
 
     st.subheader("Input → code → reconstruction")
-    models, config, where = tr.home_model(ds, key)
-    x, code, recon, titles = tr.demo_rows(models, config, ds)
+    models, config, where = home.home_model(ds, key)
+    x, code, recon, titles = home.demo_rows(models, config, ds)
     h, w = ds.image_shape
     st.caption(f"Six test images of **{ds.name}** ({h}x{w} = {h * w} pixels each) passed through "
                f"{where}: each becomes {code.shape[1]} numbers, and the decoder redraws it from them.")

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import latent as lt
+from ui import page_memory as memory
 from ui import plots, state, widgets
 
 MODEL, SIZE, PERPLEXITY, SEED = "lt_model", "lt_size", "lt_perplexity", "lt_seed"
@@ -15,18 +16,6 @@ CHART = {lt.AE: "lt_chart_ae", lt.PCA: "lt_chart_pca", lt.TSNE: "lt_chart_tsne"}
 TABLE, MANIFOLD, SELECTED = "lt_scores", "lt_manifold", "lt_selected"
 KEPT = "lt_kept"  # widget values survive a visit to another page
 ORDER = (lt.AE, lt.PCA, lt.TSNE)
-
-
-def restore_widgets(defaults: dict) -> None:
-    kept = st.session_state.setdefault(KEPT, {})
-    for key, default in defaults.items():
-        if key not in st.session_state:
-            st.session_state[key] = kept.get(key, default)
-
-
-def remember_widgets() -> None:
-    st.session_state[KEPT] = {k: st.session_state[k] for k in (MODEL, SIZE, PERPLEXITY, SEED)
-                              if k in st.session_state}
 
 
 def progress_bar(label: str):
@@ -47,11 +36,10 @@ def main() -> None:
     available = widgets.require_model("see its code next to PCA and t-SNE of the same digits")
 
     labels = list(available)
-    kept = st.session_state.setdefault(KEPT, {})
-    if st.session_state.get(MODEL) not in labels:
-        # Prefer a 2-D model: its code is the map this page is about.
-        two_d = [x for x in labels if available[x].code_size == 2]
-        st.session_state[MODEL] = kept.get(MODEL) if kept.get(MODEL) in labels else (two_d or labels)[0]
+    kept = memory.kept_values(KEPT)
+    # Prefer a 2-D model: its code is the map this page is about.
+    two_d = [x for x in labels if available[x].code_size == 2]
+    memory.keep_valid(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else (two_d or labels)[0])
 
     c1, c2, c3, c4 = st.columns([4, 2, 3, 1])
     with c1:
@@ -59,10 +47,9 @@ def main() -> None:
     entry = available[label]
     ds = state.entry_dataset(entry)
     sizes = lt.sample_options(len(ds.x_test))
-    if st.session_state.get(SIZE, kept.get(SIZE)) not in sizes:
-        st.session_state.pop(SIZE, None)
-        kept.pop(SIZE, None)
-    restore_widgets({SIZE: lt.default_sample(sizes), PERPLEXITY: lt.DEFAULT_PERPLEXITY, SEED: 0})
+    if memory.value(SIZE, kept.get(SIZE)) not in sizes:
+        memory.forget(SIZE, KEPT)
+    memory.restore_widgets(KEPT, {SIZE: lt.default_sample(sizes), PERPLEXITY: lt.DEFAULT_PERPLEXITY, SEED: 0})
     with c2:
         n = st.selectbox("Test digits", sizes, key=SIZE, format_func=lambda v: f"{v:,}",
                          help="How many test images are projected. t-SNE takes longer for more.")
@@ -72,7 +59,7 @@ def main() -> None:
     with c4:
         seed = st.number_input("Seed", min_value=0, max_value=9999, step=1, key=SEED,
                                help="Which sample is drawn, and t-SNE's random start.")
-    remember_widgets()
+    memory.remember_widgets(KEPT, (MODEL, SIZE, PERPLEXITY, SEED))
 
     s = lt.sample(ds, n, seed)
     if s.subsampled:
@@ -86,7 +73,7 @@ def main() -> None:
     st.caption("Hover a point for its class and index. Click a point, or drag a lasso around some "
                "(box select is in the chart's toolbar), to show those digits below the maps.")
 
-    cols = dict(zip(ORDER, st.columns(3)))
+    cols = dict(zip(ORDER, st.columns(len(ORDER)), strict=True))
     done: dict[str, lt.Projection] = {}
     keys: dict[str, tuple] = {}
     # Fast ones first, so two maps are on screen while t-SNE runs.
@@ -143,7 +130,7 @@ def main() -> None:
     picked: list[int] = []
     for method in ORDER:
         if method in done:
-            picked += lt.selected_indices(st.session_state.get(CHART[method]))
+            picked += lt.selected_indices(memory.value(CHART[method]))
     order = sorted({i for i in picked if 0 <= i < len(ds.x_test)})
     if order:
         st.subheader(f"Selected digits ({len(order)})")

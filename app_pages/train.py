@@ -7,10 +7,10 @@ twice a second while it trains and redraws the loss curve, progress and previews
 
 import streamlit as st
 
+from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, History
 from aecore.variants import PRESETS, VARIANTS, get_variant
-from ui import plots, state, upload, widgets
-from ui import training as tr
-from ui.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, wkey
+from ui import cache, datasets, form, plots, previews, runs, saving, state, upload, widgets
+from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
 ORDER = ("hidden", "filters", "code_dim", "activation", "loss", "optimizer", "learning_rate",
@@ -20,36 +20,31 @@ ORDER = ("hidden", "filters", "code_dim", "activation", "loss", "optimizer", "le
 def data_section():
     """Dataset picker and training-set size. Returns (full dataset or None, key, n_train)."""
     st.subheader("1 · Data")
-    choices = tr.dataset_choices()
+    choices = datasets.dataset_choices()
     titles = {d["name"]: d["title"] for d in choices}
-    titles[tr.FOLDER_CHOICE] = "A folder under the data root…"
-    choice = st.selectbox("Dataset", [d["name"] for d in choices] + [tr.FOLDER_CHOICE],
+    titles[datasets.FOLDER_CHOICE] = "A folder under the data root…"
+    choice = st.selectbox("Dataset", [d["name"] for d in choices] + [datasets.FOLDER_CHOICE],
                           format_func=lambda n: titles.get(n, n), key=wkey("dataset"))
-    if choice == tr.FOLDER_CHOICE:
+    if choice == datasets.FOLDER_CHOICE:
         folder = st.text_input("Folder or .npz file", key=wkey("folder"),
-                               help=f"A path relative to the data root {state.data_root()} "
+                               help=f"A path relative to the data root {datasets.data_root()} "
                                     "(set AECORE_DATA_ROOT to change it)")
     else:
         folder = ""
         st.caption(next(d["description"] for d in choices if d["name"] == choice))
     try:
-        full = tr.load_choice(choice, folder)
+        full = datasets.load_choice(choice, folder)
     except ValueError as exc:
         st.error(str(exc))
         return None, None, None
-    key = folder.strip() if choice == tr.FOLDER_CHOICE else choice
+    key = datasets.choice_key(choice, folder)
     state.set_dataset_name(key)
     widgets.dataset_provenance(full)
-    f = tr.form()
-    if f.get("n_train_for") != key:  # a new dataset starts with all its training images
-        st.session_state[wkey("n_train")] = len(full.x_train)
-        f["n_train_for"] = key
-    elif wkey("n_train") not in st.session_state:
-        st.session_state[wkey("n_train")] = int(f.get("n_train") or len(full.x_train))
+    form.seed_n_train(key, len(full.x_train))  # a new dataset starts with all its training images
     n_train = st.number_input("Training-set size", min_value=1, step=250, key=wkey("n_train"),
                               help="How many training images to use: a seeded, class-balanced subset. "
                                    "Fewer trains faster.")
-    f["n_train"] = int(n_train)
+    form.store_n_train(n_train)
     if n_train > len(full.x_train):
         st.caption(f"The dataset has {len(full.x_train):,} training images; all of them are used.")
     return full, key, min(int(n_train), len(full.x_train))
@@ -60,19 +55,19 @@ def model_section():
     container under the hyperparameters heading for messages about them)."""
     st.subheader("2 · Model")
     variant = st.selectbox("Variant", list(VARIANTS), format_func=lambda n: f"{VARIANTS[n].title} ({n})",
-                           key=wkey("variant"), on_change=tr.on_variant_change)
+                           key=wkey("variant"), on_change=form.on_variant_change)
     widgets.variant_caption(variant)
     v = get_variant(variant)
     c1, c2 = st.columns(2)
-    c1.button("Reset to recipe", key="train_reset_recipe", on_click=tr.reset_to_recipe, width="stretch",
+    c1.button("Reset to recipe", key="train_reset_recipe", on_click=form.reset_to_recipe, width="stretch",
               help="Every hyperparameter back to this variant's recipe")
-    c2.button("As published", key="train_published", on_click=tr.apply_published, args=(variant,),
+    c2.button("As published", key="train_published", on_click=form.apply_published, args=(variant,),
               width="stretch",
               help="The source article's own settings: " + ", ".join(f"{k} {val}" for k, val in v.published.items()))
     st.markdown("**Presets** · one click sets everything")
     preset_cols = st.columns(2)
     for i, label in enumerate(PRESETS):
-        preset_cols[i % 2].button(label, key=f"train_preset_{i}", on_click=tr.apply_preset, args=(label,), help=label,
+        preset_cols[i % 2].button(label, key=f"train_preset_{i}", on_click=form.apply_preset, args=(label,), help=label,
                                   width="stretch")
 
     st.subheader("3 · Hyperparameters")
@@ -81,15 +76,15 @@ def model_section():
     cols = st.columns(2)
     for i, name in enumerate(shown):
         with cols[i % 2]:
-            widgets.param_widget(name, tr.LABELS[name], wkey(name))
+            widgets.param_widget(name, form.LABELS[name], wkey(name))
     with st.expander("More: code and output activations, input scaling, noise kind"):
         cols = st.columns(2)
         for i, name in enumerate(n for n in v.params if n not in shown):
             with cols[i % 2]:
-                widgets.param_widget(name, tr.LABELS[name], wkey(name))
-    raw = tr.store_widgets()
+                widgets.param_widget(name, form.LABELS[name], wkey(name))
+    raw = form.store_widgets()
     try:
-        return tr.resolve(raw, variant), variant, problems
+        return form.resolve(raw, variant), variant, problems
     except ValueError as exc:
         problems.error(str(exc), icon=":material/edit:")
         return None, variant, problems
@@ -108,21 +103,21 @@ def controls(run, config, full, key, n_train, ready):
     """The control buttons and what they do. Every action ends in a rerun so the page
     redraws from the new state."""
     status = run.status if run is not None else None
-    model = tr.has_model(run)
-    changes = tr.pending_changes(run, config, full, n_train) if run is not None and ready else []
+    model = runs.has_model(run)
+    changes = runs.pending_changes(run, config, full, n_train) if run is not None and ready else []
 
     if model and changes:
         st.warning(
             f"You changed **{', '.join(changes)}**: that needs a new model. The current model keeps "
             "its settings (and keeps training if it is running) until you press **Reset and apply**.")
         if st.button("Reset and apply", key="train_apply", type="primary"):
-            tr.new_run(config, full, n_train, key)
+            runs.new_run(config, full, n_train, key)
             st.rerun()
 
-    if ready and tr.pretrained_available(config, full, n_train) and (not model or changes or status == IDLE):
+    if ready and saving.pretrained_available(config, full, n_train) and (not model or changes or status == IDLE):
         if st.button("Use pretrained", key="train_pretrained", icon=":material/inventory_2:",
                      help="A model with exactly these settings was trained before; load it at once"):
-            tr.load_pretrained(config, full, n_train, key)
+            runs.load_pretrained(config, full, n_train, key)
             st.rerun()
 
     again = model and status in (FINISHED, STOPPED, FAILED)
@@ -148,7 +143,7 @@ def controls(run, config, full, key, n_train, ready):
         if status == IDLE and not changes:  # a fresh run made by Reset, settings unchanged
             run.start()
         else:
-            tr.new_run(config, full, n_train, key).start()
+            runs.new_run(config, full, n_train, key).start()
     elif pause:
         run.pause()
     elif resume:
@@ -157,12 +152,12 @@ def controls(run, config, full, key, n_train, ready):
         if model or (status == IDLE and not changes):  # one more epoch of the model as it is
             run.step()
         else:
-            tr.new_run(config, full, n_train, key).step()
+            runs.new_run(config, full, n_train, key).step()
     elif stop:
         run.stop()
     elif reset:
         if ready:
-            tr.new_run(config, full, n_train, key)
+            runs.new_run(config, full, n_train, key)
         else:
             run.reset()
     else:
@@ -174,7 +169,8 @@ def live_section(run):
     if run is None:
         st.info("Choose the data and a model on the left, then press **Start** (or **Step one epoch**). "
                 "The loss curve and the reconstructions appear here and update as the model learns.")
-        st.plotly_chart(plots.loss_figure(tr.History()), key="chart_loss_empty", theme=None, config={"displayModeBar": False})
+        st.plotly_chart(plots.loss_figure(History()), key="chart_loss_empty", theme=None,
+                        config={"displayModeBar": False})
         return
     status0 = run.status
 
@@ -197,7 +193,7 @@ def draw(run, status0):
     elif snap.status == STOPPED and snap.reason:
         st.caption(snap.reason[0].upper() + snap.reason[1:])
     p = snap.progress
-    st.progress(p.fraction, text=tr.progress_text(snap))
+    st.progress(p.fraction, text=runs.progress_text(snap))
     h = snap.history
     m = st.columns(3)
     if h.loss:
@@ -211,7 +207,7 @@ def draw(run, status0):
         # The worker is still compiling its first step; a forward pass now would only wait for it.
         st.caption("Preparing the first batch…")
         return
-    inputs, outputs = tr.previews(run)
+    inputs, outputs = previews.previews(run)
     noisy = cfg.get("noise_factor", 0) > 0
     st.markdown(f"**{len(inputs)} fixed test images and their reconstructions right now**"
                 + (f" (inputs carry the training noise, factor {cfg['noise_factor']:g})" if noisy else ""))
@@ -229,24 +225,24 @@ def upload_section(full, key):
         up = st.file_uploader("Model file", type=["keras"], key="train_upload",
                               help=f"Up to {upload.MAX_UPLOAD_MB} MB; loaded in Keras safe mode. It must "
                                    "fit the images of the dataset chosen above.")
-        if up is not None and st.session_state.get("train_upload_done") != up.file_id:
+        if up is not None and not upload.already_loaded(up.file_id):
             try:
                 entry = upload.load_uploaded_model(up.name, up.getvalue(), full, key)
             except ValueError as exc:
                 st.error(str(exc))
             else:
-                st.session_state["train_upload_done"] = up.file_id
+                upload.mark_loaded(up.file_id)
                 st.success(f"Loaded {up.name} (code {entry.code_size}-d): choose it on the Denoise "
                            "and Latent space pages.")
 
 
 def main():
     st.title("Train an autoencoder")
-    note = tr.pop_flash()
+    note = form.pop_flash()
     if note:
         getattr(st, note[0], st.info)(note[1])
-    tr.seed_widgets()
-    saved = tr.finalize()
+    form.seed_widgets()
+    saved = saving.finalize()
     if saved:
         st.warning(saved)
 
@@ -263,14 +259,14 @@ def main():
         rows = None
         if ready:
             try:
-                rows = tr.architecture(config, full.image_shape)
+                rows = cache.architecture(config, full.image_shape)
             except ValueError as exc:  # e.g. a code wider than the image
                 problems.error(str(exc), icon=":material/edit:")
                 ready = False
         if not ready:
             st.caption("Fix the settings marked in red on the left to train a new model.")
         if ready:
-            for change in tr.sync_live(run, config):
+            for change in runs.sync_live(run, config):
                 st.toast(change[0].upper() + change[1:])
         controls(run, config, full, key, n_train, ready)
         live_section(state.current_run())

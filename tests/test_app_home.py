@@ -13,7 +13,6 @@ from aecore.store import ModelStore
 from aecore.training import History
 from aecore.variants import PRESETS, VARIANTS, resolve_config
 
-
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 

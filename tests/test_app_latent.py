@@ -147,7 +147,7 @@ def test_selection_helpers():
             return np.tile(z[:, :1, None], (1, 4, 4))
 
     class E:
-        models = type("M", (), {"decoder": Dec()})()
+        models = type("M", (), {"decoder": Dec(), "code_shape": (2,)})()
         config = {"scaling": "unit"}
 
     codes = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32)

@@ -254,3 +254,38 @@ def test_other_callers_still_get_the_real_clear_session():
     global_state.set_global_attribute("autoencoder_lab_probe", 1)
     keras.backend.clear_session()
     assert global_state.get_global_attribute("autoencoder_lab_probe") is None
+
+
+def test_labels_name_what_differs_from_the_recipe():
+    from ui.state import model_label
+
+    assert model_label(resolve_config("conv"), 5) == "conv · 5 ep"
+    assert model_label(resolve_config("conv", filters=[32, 16, 16]), 5) == "conv · filters 32-16-16 · 5 ep"
+    assert (model_label(resolve_config("deep", hidden=[], code_dim=2, learning_rate=0.01), 3)
+            == "deep · no hidden layers · code 2 · lr 0.01 · 3 ep")
+    assert (model_label(resolve_config("dense", activation="tanh", noise_factor=0.3, seed=4), 1)
+            == "dense · tanh activation · noise 0.3 · seed 4 · 1 ep")
+
+
+def test_two_conv_runs_in_one_session_are_two_models_in_every_picker(digits):
+    """Every conv run used to be labelled "conv · N ep" and the models were kept by label,
+    so the second conv model replaced the first in every model picker."""
+    from tests.conftest import trained
+    from ui.state import MODELS_KEY, RUN_KEY
+
+    wide = trained("conv", digits, filters=[16, 8])
+    narrow = trained("conv", digits, filters=[8, 8])
+    again = trained("conv", digits, filters=[8, 8])  # the same settings trained a second time
+    at = AppTest.from_file(APP, default_timeout=60)
+    for run in (wide, narrow, again):
+        at.session_state[RUN_KEY] = run
+        at.run()  # app.py keeps every finished run for the other pages
+        assert not at.exception
+    kept = at.session_state[MODELS_KEY]
+    assert list(kept) == ["conv · filters 16-8 · 1 ep", "conv · filters 8-8 · 1 ep",
+                          "conv · filters 8-8 · 1 ep (2)"]
+    assert [e.models for e in kept.values()] == [wide.models, narrow.models, again.models]
+    at.switch_page("app_pages/denoise.py").run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="dn_model").options == [
+        "Current run: conv · filters 8-8 · 1 ep", "conv · filters 16-8 · 1 ep", "conv · filters 8-8 · 1 ep"]

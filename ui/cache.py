@@ -1,40 +1,27 @@
-"""Process-wide caches behind the pages.
+"""Process-wide caches behind the pages: projections, scores and architecture tables.
 
-Datasets are loaded once per process (``st.cache_resource``: read-only uint8 arrays shared
-by every session). Projections are cached by a key of dataset, sample, method, parameters
-and, for a model's code, the weights fingerprint. They use a small LRU dict in
-``st.cache_resource`` rather than ``st.cache_data`` because a first t-SNE reports progress
-to a bar drawn outside the computation; ``st.cache_data`` would record and replay those
-bar updates on every later hit.
+Projections are cached by a key of dataset, sample, method, parameters and, for a model's
+code, the weights fingerprint. They use a small LRU dict in ``st.cache_resource`` rather
+than ``st.cache_data`` because a first t-SNE reports progress to a bar drawn outside the
+computation; ``st.cache_data`` would record and replay those bar updates on every later
+hit. (Datasets are cached in :mod:`ui.datasets`.)
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from aecore.data import DATASET_NAMES, Dataset, load_dataset
+from aecore.variants import ARCHITECTURE_KEYS
 
 MAX_PROJECTIONS = 64
-
-
-@st.cache_resource(show_spinner="Loading the dataset…")
-def _load(name: str, root: str | None) -> Dataset:
-    return load_dataset(name, root=root)
-
-
-def dataset(name: str) -> Dataset:
-    """A named dataset, or a folder/.npz path confined to the data root."""
-    if name in DATASET_NAMES:
-        return _load(name, None)
-    from ui.state import data_root
-
-    return _load(name, data_root())
 
 
 @st.cache_resource
@@ -65,3 +52,17 @@ def weights_fingerprint(model) -> str:
         h.update(arr.shape.__repr__().encode())
         h.update(arr.tobytes())
     return h.hexdigest()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _architecture(config_json: str, image_shape: tuple[int, int]) -> list[dict[str, Any]]:
+    from aecore.models import build, summarize
+
+    return summarize(build(json.loads(config_json), image_shape))
+
+
+def architecture(config: dict[str, Any], image_shape: tuple[int, int]) -> list[dict[str, Any]]:
+    """Rows of the Train page's architecture table (built once per architecture and image
+    size); ``ValueError`` when the configuration does not fit the images."""
+    arch = {k: v for k, v in config.items() if k in ARCHITECTURE_KEYS or k == "variant"}
+    return _architecture(json.dumps(arch, sort_keys=True), tuple(int(s) for s in image_shape))

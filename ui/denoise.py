@@ -11,21 +11,20 @@ field at every factor, so the slider changes only how strong it is.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
 from aecore import metrics
 from aecore.data import Dataset
+from aecore.images import mosaic
+from aecore.inference import reconstruct
 from aecore.noise import NOISE_KINDS, check_factor
-from aecore.training import reconstruct
 from ui import cache
+from ui.plots import FONT_SIZE, png_data_uri
 from ui.state import ModelEntry
 
 NOISE_SEED = 1234  # one fixed corruption pattern for the grids and the curve
@@ -40,7 +39,6 @@ CURVE_FACTORS = tuple(round(f, 2) for f in np.linspace(0.0, 1.0, 11))
 CURVE_IMAGES = 200
 NOISE_LABELS = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper", "masking": "Masking"}
 MODEL_COLORS = ("#1f5fbf", "#d9480f")
-FONT_SIZE = 16  # readable on a projector
 
 # ------------------------------------------------------------------ URL parameter
 
@@ -190,13 +188,6 @@ def fmt_error(metric: str, mse: float, psnr: float) -> str:
     return "PSNR ∞" if not math.isfinite(psnr) else f"PSNR {psnr:.1f} dB"
 
 
-def png_data_uri(mosaic: np.ndarray) -> str:
-    """A uint8 grayscale array as a PNG data URI for ``go.Image``."""
-    buf = io.BytesIO()
-    Image.fromarray(mosaic, mode="L").save(buf, format="PNG", compress_level=3)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def image_rows_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[str]]], tile_px: int = 104,
                       max_width: int = 1050,
                       caption_colors: Sequence[str | None] | None = None) -> go.Figure:
@@ -217,22 +208,23 @@ def image_rows_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[str]]], til
     gap, band = int(math.ceil(5 / k)), int(math.ceil(28 / k))
     cell_h, cell_w = th + band + gap, tw + gap
     caption_size = FONT_SIZE - 1 if tw * k >= 110 else FONT_SIZE - 3
-    mosaic = np.full((len(rows) * cell_h, n * cell_w - gap), 255, dtype=np.uint8)
+    # One cell per image, row by row; a row with fewer images ends in white (empty) cells.
+    cells = np.ones((len(rows) * n, h, w), dtype=np.float32)
     annotations = []
     for r, (_, images, captions) in enumerate(rows):
-        imgs = np.clip(np.nan_to_num(np.asarray(images, dtype=np.float32)), 0.0, 1.0)
+        imgs = np.asarray(images, dtype=np.float32)
+        cells[r * n:r * n + len(imgs)] = imgs
         color = (caption_colors[r] if caption_colors else None) or "#222"
         for i in range(len(imgs)):
-            top, left = r * cell_h, i * cell_w
-            tile = np.rint(imgs[i] * 255).astype(np.uint8)
-            mosaic[top:top + th, left:left + tw] = np.kron(tile, np.ones((scale, scale), dtype=np.uint8))
             if captions is not None and i < len(captions):
+                top, left = r * cell_h, i * cell_w
                 annotations.append(dict(
                     x=left + tw / 2, y=top + th + band / 2, text=str(captions[i]), showarrow=False,
                     xanchor="center", yanchor="middle", font=dict(size=caption_size, color=color)))
-    H, W = mosaic.shape
+    picture = mosaic(cells, n, pad=gap, scale=scale, band=band, band_below=True)
+    H, W = picture.shape
     labels = [r[0] for r in rows]
-    fig = go.Figure(go.Image(source=png_data_uri(mosaic), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
+    fig = go.Figure(go.Image(source=png_data_uri(picture), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     label_px = 16 + 9 * max(len(s) for s in labels)
     fig.update_layout(
         annotations=annotations,
@@ -261,7 +253,7 @@ def curve_figure(curves: dict[str, dict], metric: str, factor: float, kind: str)
             x=c["factor"], y=ys, mode="lines+markers", name=label,
             line=dict(color=color, width=3), marker=dict(size=8),
             hovertemplate=f"noise %{{x:.2f}}<br>{metric} %{{y:.4g}}<extra></extra>"))
-        finite = [(x, v) for x, v in zip(c["factor"], c[col]) if math.isfinite(v)]
+        finite = [(x, v) for x, v in zip(c["factor"], c[col], strict=True) if math.isfinite(v)]
         if finite:
             here = float(np.interp(factor, [p[0] for p in finite], [p[1] for p in finite]))
             fig.add_trace(go.Scatter(

@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -22,9 +23,11 @@ from plotly.colors import qualitative
 
 from aecore import metrics, projections
 from aecore.data import Dataset
-from aecore.models import to_model_space, to_pixels
+from aecore.images import mosaic
+from aecore.inference import decode, encode
+from aecore.sampling import stratified_indices
 from ui import cache
-from ui.denoise import png_data_uri
+from ui.plots import FONT_SIZE, png_data_uri
 from ui.state import ModelEntry
 
 SAMPLE_SIZES = (200, 500, 1000, 2000, 5000, 10000)  # 200: quick demos on a slow laptop
@@ -35,7 +38,6 @@ K = 5  # neighbours for kNN accuracy and trustworthiness
 MANIFOLD_SIZE = 15
 MANIFOLD_PERCENTILES = (5.0, 95.0)
 MAX_SHOWN = 48  # selected digits drawn at most
-FONT_SIZE = 16
 
 AE, PCA, TSNE = "ae", "pca", "tsne"
 
@@ -80,7 +82,7 @@ def data_key(ds: Dataset) -> tuple:
 
 def sample(ds: Dataset, n: int, seed: int = 0) -> Sample:
     """A stratified, seeded sample of ``n`` test images (all of them when ``n`` covers it)."""
-    idx = projections.sample_indices(ds.y_test, int(n), seed=int(seed))
+    idx = stratified_indices(ds.y_test, int(n), int(seed))
     return Sample(idx, ds.x_test[idx], ds.y_test[idx], len(ds.x_test), int(seed), data_key(ds))
 
 
@@ -94,7 +96,7 @@ class Projection:
     emb: np.ndarray  # (n, 2)
     seconds: float  # how long the computation took when it ran
     cached: bool  # served from the cache this time
-    code: Optional[np.ndarray] = None  # the model's code (autoencoder panel only)
+    code: np.ndarray | None = None  # the model's code (autoencoder panel only)
 
 
 def projection_key(s: Sample, method: str, perplexity: float | None, entry: ModelEntry | None) -> tuple:
@@ -120,7 +122,7 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
         raise ValueError("the autoencoder panel needs a model")
     key = projection_key(s, method, perplexity, entry)
 
-    def compute() -> tuple[np.ndarray, float, Optional[np.ndarray]]:
+    def compute() -> tuple[np.ndarray, float, np.ndarray | None]:
         t0 = time.perf_counter()
         code = None
         if method == PCA:
@@ -128,7 +130,7 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
         elif method == TSNE:
             emb = projections.tsne(s.x, perplexity=perplexity, random_state=s.seed, progress=progress)
         elif method == AE:
-            code = projections.latent(entry.models.encoder, to_model_space(s.x, entry.config["scaling"]))
+            code = encode(entry.models, entry.config, s.x)
             emb = projections.code_to_2d(code, "tsne", random_state=s.seed, progress=progress,
                                          **({"perplexity": perplexity} if code.shape[1] > 2 else {}))
         else:
@@ -203,8 +205,7 @@ def decode_grid(entry: ModelEntry, codes: np.ndarray, n: int = MANIFOLD_SIZE,
     z1 = np.linspace(lo[0], hi[0], n, dtype=np.float32)
     z2 = np.linspace(hi[1], lo[1], n, dtype=np.float32)
     grid = np.stack(np.meshgrid(z1, z2), axis=-1).reshape(-1, 2)
-    out = np.asarray(entry.models.decoder(grid, training=False))
-    return to_pixels(out, entry.config["scaling"]), z1, z2
+    return decode(entry.models, entry.config, grid), z1, z2
 
 
 def manifold_figure(images: np.ndarray, z1: np.ndarray, z2: np.ndarray, height: int = 480) -> go.Figure:
@@ -212,13 +213,10 @@ def manifold_figure(images: np.ndarray, z1: np.ndarray, z2: np.ndarray, height: 
     n = len(z1)
     h, w = images.shape[1:3]
     scale = max(1, int(math.ceil(28 / max(h, w))))
-    tiles = np.rint(np.clip(images, 0, 1) * 255).astype(np.uint8)
-    mosaic = tiles.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
-    if scale > 1:
-        mosaic = np.kron(mosaic, np.ones((scale, scale), dtype=np.uint8))
+    picture = mosaic(images, n, scale=scale)
     th, tw = h * scale, w * scale
     ticks = sorted({0, n // 2, n - 1})
-    fig = go.Figure(go.Image(source=png_data_uri(mosaic), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
+    fig = go.Figure(go.Image(source=png_data_uri(picture), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     fig.update_layout(height=height, margin=dict(l=60, r=10, t=10, b=50), font=dict(size=FONT_SIZE - 2),
                       plot_bgcolor="white", paper_bgcolor="rgba(0,0,0,0)", dragmode=False)
     fig.update_xaxes(title="code z1", tickvals=[(i + 0.5) * tw for i in ticks],
@@ -257,7 +255,8 @@ def scatter_figure(p: Projection, s: Sample, class_names: Sequence[str], colors:
     axis = {AE: ("z1", "z2") if p.code is None or p.code.shape[1] <= 2 else ("t-SNE 1", "t-SNE 2"),
             PCA: ("PC 1", "PC 2"), TSNE: ("t-SNE 1", "t-SNE 2")}[p.method]
     fig.update_layout(
-        height=height, showlegend=False, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=FONT_SIZE - 3), plot_bgcolor="white",
+        height=height, showlegend=False, margin=dict(l=10, r=10, t=30, b=10), font=dict(size=FONT_SIZE - 3),
+        plot_bgcolor="white",
         dragmode="lasso", hoverlabel=dict(font=dict(size=FONT_SIZE)),
         xaxis_title=axis[0], yaxis_title=axis[1],
     )

@@ -12,13 +12,13 @@ and the browser draws a single picture.
 from __future__ import annotations
 
 import base64
-import io
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
+
+from aecore.images import as_pixels, mosaic, to_png
 
 #: colours used everywhere for train / validation / per-batch loss
 TRAIN_COLOR = "#1f5fbf"
@@ -29,27 +29,11 @@ FONT = dict(family="'Source Sans Pro', 'Source Sans 3', 'Helvetica Neue', Arial,
             color="#111111")
 
 _GAP = 2  # pixels between tiles, before upscaling
-_BACKGROUND = 255  # white gaps around the (black-background) digits
 
 
-def _png_data_uri(mosaic: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(mosaic, mode="L").save(buf, format="PNG", optimize=False, compress_level=3)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _as_unit_images(images: np.ndarray) -> np.ndarray:
-    x = np.asarray(images)
-    if x.ndim == 2:
-        x = x[None]
-    if x.ndim == 4 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim != 3:
-        raise ValueError(f"images must be an array of shape (n, h, w), got shape {x.shape}")
-    if x.dtype == np.uint8:
-        return x.astype(np.float32) / 255.0
-    x = np.nan_to_num(x.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-    return np.clip(x, 0.0, 1.0)
+def png_data_uri(picture: np.ndarray) -> str:
+    """A grayscale picture (uint8, or floats in [0, 1]) as a PNG data URI for ``go.Image``."""
+    return "data:image/png;base64," + base64.b64encode(to_png(picture)).decode("ascii")
 
 
 def image_grid(
@@ -81,27 +65,21 @@ def image_grid(
     title : str, optional
         Figure title.
     """
-    x = _as_unit_images(images)
+    x = as_pixels(images)
     n, h, w = x.shape
     cols = max(1, min(int(cols), max(n, 1)))
     rows = max(1, math.ceil(n / cols))
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles must have one entry per image ({n}), got {len(titles)}")
-    # Each tile gets a band above it for its caption when titles are given.
+    # Each tile gets a band above it for its caption when titles are given. Small digits
+    # (8x8) are enlarged with nearest neighbour so they stay crisp in every browser.
     band = int(round(h * 0.5)) if titles else 0
-    cell_h, cell_w = h + band + _GAP, w + _GAP
-    mosaic = np.full((rows * cell_h - _GAP, cols * cell_w - _GAP), _BACKGROUND, dtype=np.uint8)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        top, left = r * cell_h + band, c * cell_w
-        mosaic[top:top + h, left:left + w] = np.rint(x[i] * 255).astype(np.uint8)
-    # Upscale with nearest neighbour so small digits (8x8) stay crisp in every browser.
     scale = max(1, int(math.ceil(48 / max(h, w))))
-    if scale > 1:
-        mosaic = np.kron(mosaic, np.ones((scale, scale), dtype=np.uint8))
-    H, W = mosaic.shape
+    cell_h, cell_w = h + band + _GAP, w + _GAP
+    picture = mosaic(x, cols, pad=_GAP * scale, scale=scale, band=band * scale)
+    H, W = picture.shape
 
-    fig = go.Figure(go.Image(source=_png_data_uri(mosaic), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
+    fig = go.Figure(go.Image(source=png_data_uri(picture), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip"))
     annotations = []
     if titles:
         for i, t in enumerate(titles):
@@ -133,26 +111,6 @@ def image_grid(
         tickfont=dict(size=FONT_SIZE),
     )
     return fig
-
-
-def pairs_grid(inputs: np.ndarray, outputs: np.ndarray, cols: int = 8,
-               labels: tuple[str, str] = ("input", "reconstruction"), **kwargs) -> go.Figure:
-    """Inputs and their reconstructions in alternating rows (``cols`` pairs per row pair)."""
-    a, b = _as_unit_images(inputs), _as_unit_images(outputs)
-    if a.shape != b.shape:
-        raise ValueError(f"inputs {a.shape} and outputs {b.shape} must have the same shape")
-    n = len(a)
-    cols = max(1, min(cols, n))
-    tiles, row_labels = [], []
-    for start in range(0, n, cols):
-        chunk_a, chunk_b = a[start:start + cols], b[start:start + cols]
-        pad = cols - len(chunk_a)
-        if pad:
-            blank = np.ones((pad,) + a.shape[1:], dtype=np.float32)
-            chunk_a, chunk_b = np.concatenate([chunk_a, blank]), np.concatenate([chunk_b, blank])
-        tiles += [chunk_a, chunk_b]
-        row_labels += list(labels)
-    return image_grid(np.concatenate(tiles), cols=cols, row_labels=row_labels, **kwargs)
 
 
 def _finite(values: Sequence[float]) -> list[float | None]:
@@ -222,7 +180,8 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
     """
     from plotly.subplots import make_subplots
 
-    a, b = _as_unit_images(originals), _as_unit_images(reconstructions)
+    a = as_pixels(originals).astype(np.float32) / 255.0
+    b = as_pixels(reconstructions).astype(np.float32) / 255.0
     codes = np.asarray(codes, dtype=np.float32).reshape(len(a), -1)
     n, k = len(a), codes.shape[1]
     fig = make_subplots(

@@ -2,25 +2,33 @@
 
 Everything here lives in ``st.session_state``, so two browser sessions never see each
 other's runs. Pages read and change it only through these helpers.
+
+Every model a page can pick has a label that is unique in the session and says what was
+trained: the variant, each setting that differs from the variant's recipe, and the epochs
+("conv · filters 32-16-16 · 5 ep"). The session's model list is keyed by that label, so
+two runs that differ in anything are two entries; two runs that differ in nothing (the
+same settings trained twice) get a numbered suffix.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 
 from aecore.data import DEFAULT_DATASET, Dataset
+from aecore.inference import check_fits
 from aecore.models import Models
 from aecore.training import FINISHED, PAUSED, RUNNING, STOPPED, History, TrainingRun
-from ui import cache
+from aecore.variants import VARIANTS, resolve_config
+from ui import datasets
 
 RUN_KEY = "ae_run"  # the TrainingRun the Train page drives
 MODELS_KEY = "ae_models"  # label -> ModelEntry: every model this session trained or loaded
 DATASET_KEY = "ae_dataset"  # the dataset name (or path under the data root) in use
 MAX_KEPT_MODELS = 6  # older entries are dropped so a long lecture does not grow memory
+LIVE_PREFIX = "Current run: "
 
 
 @dataclass
@@ -32,18 +40,14 @@ class ModelEntry:
     config: dict[str, Any]
     dataset: str
     history: History = field(default_factory=History)
-    source: str = "trained"  # "trained", "store", "live"
+    source: str = "trained"  # "trained", "store", "live", "upload"
 
     @property
     def code_size(self) -> int:
         return self.models.code_size
 
 
-def data_root() -> str:
-    """The only folder the app reads dataset paths from (``AECORE_DATA_ROOT``)."""
-    return os.path.realpath(os.path.expanduser(os.environ.get("AECORE_DATA_ROOT", "~/autoencoder-lab-data")))
-
-
+# ---------------------------------------------------------------------------- the dataset
 def dataset_name() -> str:
     return st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
 
@@ -54,9 +58,10 @@ def set_dataset_name(name: str) -> None:
 
 def current_dataset() -> Dataset:
     """The session's dataset (full, cached per process). Raises ValueError for bad paths."""
-    return cache.dataset(dataset_name())
+    return datasets.dataset(dataset_name())
 
 
+# ---------------------------------------------------------------------------- the live run
 def current_run() -> TrainingRun | None:
     return st.session_state.get(RUN_KEY)
 
@@ -68,27 +73,83 @@ def set_run(run: TrainingRun | None) -> None:
     st.session_state[RUN_KEY] = run
 
 
+def tag_dataset(run: TrainingRun, key: str) -> None:
+    """Note the name or data-root path the run's data was loaded from (its ``dataset.name``
+    is only the folder's name), so other pages load the same images for its model."""
+    run.ui_dataset_key = key
+
+
+def run_dataset_key(run: TrainingRun) -> str:
+    """The name or data-root path the run's data was loaded from (what ``datasets.dataset`` takes)."""
+    return getattr(run, "ui_dataset_key", run.dataset.name)
+
+
 def is_training() -> bool:
     run = current_run()
     return run is not None and run.status in (RUNNING, PAUSED)
 
 
-def remember(entry: ModelEntry) -> None:
-    """Keep a finished model for the other pages (newest last, bounded)."""
-    kept: dict[str, ModelEntry] = st.session_state.setdefault(MODELS_KEY, {})
-    kept.pop(entry.label, None)
-    kept[entry.label] = entry
-    while len(kept) > MAX_KEPT_MODELS:
-        kept.pop(next(iter(kept)))
+# ---------------------------------------------------------------------------- labels
+#: the order settings are named in a label: the network's shape first, then its training
+LABEL_ORDER = ("hidden", "filters", "code_dim", "activation", "code_activation", "output_activation", "l1",
+               "loss", "optimizer", "learning_rate", "batch_size", "scaling", "noise_factor", "noise_kind",
+               "seed")
+
+
+def _setting(name: str, value: Any) -> str:
+    """One setting in a few words: "filters 32-16-16", "code 2", "lr 0.01", "tanh output"."""
+    if name in ("hidden", "filters"):
+        return f"{name} {'-'.join(str(v) for v in value)}" if value else f"no {name} layers"
+    words = {"code_dim": "code {}", "learning_rate": "lr {:g}", "batch_size": "batch {}", "l1": "L1 {:g}",
+             "noise_factor": "noise {:g}", "seed": "seed {}", "activation": "{} activation",
+             "code_activation": "{} code", "output_activation": "{} output", "scaling": "{} inputs",
+             "noise_kind": "{} noise", "loss": "{} loss", "optimizer": "{}"}
+    template = words.get(name, name + " {}")
+    try:
+        return template.format(value)
+    except (TypeError, ValueError):  # a value of an unexpected type (an old or foreign config)
+        return f"{name} {value}"
+
+
+def model_label(config: dict[str, Any], epochs: int) -> str:
+    """The variant, every setting that differs from its recipe, and the epochs trained."""
+    variant = str(config.get("variant", "model"))
+    try:
+        recipe = resolve_config(variant) if variant in VARIANTS else {}
+    except ValueError:
+        recipe = {}
+    bits = [variant]
+    for name in LABEL_ORDER:
+        if name in config and (not recipe or config[name] != recipe.get(name)):
+            bits.append(_setting(name, config[name]))
+    bits.append(f"{epochs} ep")
+    return " · ".join(bits)
 
 
 def run_label(run: TrainingRun) -> str:
-    c = run.config
-    shape = c.get("hidden") if "hidden" in c else c.get("filters")
-    arch = "-".join(str(s) for s in shape) if shape else ""
-    code = f"code {c['code_dim']}" if "code_dim" in c else f"filters {arch}"
-    bits = [c["variant"], code if "code_dim" in c else "", f"{arch}" if "code_dim" in c and arch else ""]
-    return " · ".join(b for b in bits if b) + f" · {len(run.history.epoch)} ep"
+    """The label of a run's model as it is now."""
+    return model_label(run.config, len(run.history.epoch))
+
+
+# ---------------------------------------------------------------------------- kept models
+def remember(entry: ModelEntry) -> ModelEntry:
+    """Keep a model for the other pages (newest last, bounded) and return it as kept.
+
+    A model is listed once: a newer entry for the same Keras models (a run saved again
+    after more epochs) replaces the older one. A different model whose label is taken
+    gets the first free "(2)", "(3)", ... suffix, so no model ever hides another.
+    """
+    kept: dict[str, ModelEntry] = st.session_state.setdefault(MODELS_KEY, {})
+    for label in [k for k, e in kept.items() if e.models is entry.models]:
+        del kept[label]
+    base, n = entry.label, 2
+    while entry.label in kept:
+        entry.label = f"{base} ({n})"
+        n += 1
+    kept[entry.label] = entry
+    while len(kept) > MAX_KEPT_MODELS:
+        kept.pop(next(iter(kept)))
+    return entry
 
 
 def models_available() -> dict[str, ModelEntry]:
@@ -96,7 +157,7 @@ def models_available() -> dict[str, ModelEntry]:
     out: dict[str, ModelEntry] = {}
     run = current_run()
     if run is not None and (run.history.epoch or run.status in (RUNNING, PAUSED, FINISHED, STOPPED)):
-        label = f"Current run: {run_label(run)}"
+        label = LIVE_PREFIX + run_label(run)
         out[label] = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live")
     for label, entry in st.session_state.get(MODELS_KEY, {}).items():
         # a finished run is also kept under its own label: list the model once
@@ -117,15 +178,10 @@ def entry_dataset(entry: ModelEntry) -> Dataset:
         ds = run.dataset
     else:
         try:
-            ds = cache.dataset(entry.dataset)
+            ds = datasets.dataset(entry.dataset)
         except ValueError as exc:
             raise ValueError(
                 f"the dataset this model was trained on ({entry.dataset}) cannot be loaded: {exc}"
             ) from None
-    want = tuple(int(s) for s in entry.models.autoencoder.input_shape[1:])
-    if tuple(ds.image_shape) != want:
-        raise ValueError(
-            f"this model takes {want[0]}x{want[1]} images but the dataset {ds.name} holds "
-            f"{ds.image_shape[0]}x{ds.image_shape[1]} images"
-        )
+    check_fits(entry.models, ds.image_shape, f"the dataset {ds.name}")
     return ds

@@ -12,11 +12,23 @@ import os
 import tempfile
 from pathlib import Path
 
+import streamlit as st
+
 from aecore.data import Dataset
-from aecore.store import StoreError, check_image_shape, load_model_file
+from aecore.inference import check_fits
+from aecore.store import StoreError, load_model_file
 from ui.state import ModelEntry, remember
 
 MAX_UPLOAD_MB = 50
+DONE_KEY = "train_upload_done"  # the file_id of the upload last loaded, so a rerun does not load it again
+
+
+def already_loaded(file_id: str) -> bool:
+    return st.session_state.get(DONE_KEY) == file_id
+
+
+def mark_loaded(file_id: str) -> None:
+    st.session_state[DONE_KEY] = file_id
 
 
 def load_uploaded_model(name: str, data: bytes, dataset: Dataset, dataset_key: str) -> ModelEntry:
@@ -35,11 +47,9 @@ def load_uploaded_model(name: str, data: bytes, dataset: Dataset, dataset_key: s
         except StoreError as exc:
             # the temporary path means nothing to the user: name their file instead
             raise ValueError(str(exc).replace(repr(str(path)), name).replace(str(path), name)) from None
-    check_image_shape(loaded.models, dataset.image_shape, f"dataset {dataset.name!r}")
+    check_fits(loaded.models, dataset.image_shape, f"dataset {dataset.name!r}")
     config = dict(loaded.config or {})
     config.setdefault("scaling", "unit")
     config.setdefault("variant", "uploaded")
     label = f"Uploaded: {os.path.basename(name)}"
-    entry = ModelEntry(label, loaded.models, config, dataset_key, loaded.history, "upload")
-    remember(entry)
-    return entry
+    return remember(ModelEntry(label, loaded.models, config, dataset_key, loaded.history, "upload"))

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import streamlit as st
 
 from aecore.data import Dataset
 from aecore.variants import PARAMS, get_variant
+from ui import state
 
 log = logging.getLogger("autoencoder_lab")
 
@@ -99,8 +101,6 @@ def dataset_provenance(ds: Dataset) -> None:
 
 def require_model(purpose: str) -> dict:
     """The session's models, or an info box with a link to Train and ``st.stop()``."""
-    from ui import state
-
     available = state.models_available()
     if not available:
         st.info(f"Train a model on the Train page first … then come back here to {purpose}.")

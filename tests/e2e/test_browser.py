@@ -4,13 +4,16 @@ noise factor, open the latent space. Screenshots of every page go to tests/e2e/s
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from tests.e2e.conftest import assert_no_traceback, new_page, shot, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+#: each navigation title -> the heading its page draws first (proof the page has run)
+HEADINGS = {"Home": "Autoencoder Lab", "Train": "Train an autoencoder", "Denoise": "Denoise",
+            "Latent space": "Latent space"}
 
 
 def goto_page(page, title: str) -> None:
@@ -21,9 +24,9 @@ def goto_page(page, title: str) -> None:
         link.click(timeout=90_000)
     except Exception:
         shot(page, f"failed_goto_{title.replace(' ', '_')}")
-        raise AssertionError(f"no link to {title!r}; the page says:\n{page.inner_text('body')[:2000]}")
+        raise AssertionError(f"no link to {title!r}; the page says:\n{page.inner_text('body')[:2000]}") from None
+    page.locator("h1").filter(has_text=HEADINGS.get(title, title)).first.wait_for(timeout=90_000)
     wait_idle(page)
-    time.sleep(0.5)
 
 
 def set_number(page, key: str, value: int) -> None:
@@ -34,13 +37,19 @@ def set_number(page, key: str, value: int) -> None:
 
 
 def wait_for_text(page, pattern: str, timeout: float = 180.0) -> str:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        text = page.inner_text("body")
-        if re.search(pattern, text):
-            return text
-        time.sleep(0.5)
-    raise AssertionError(f"{pattern!r} not on the page after {timeout}s:\n{page.inner_text('body')[:3000]}")
+    """Wait until the page's text matches ``pattern`` (a Python regex; a leading ``(?i)``
+    is honoured) and return that text."""
+    flags = ""
+    source = pattern
+    if source.startswith("(?i)"):
+        flags, source = "i", source[4:]
+    try:
+        page.wait_for_function("([source, flags]) => new RegExp(source, flags).test(document.body.innerText)",
+                               arg=[source, flags], timeout=timeout * 1000, polling=250)
+    except Exception:
+        raise AssertionError(f"{pattern!r} not on the page after {timeout}s:\n"
+                             f"{page.inner_text('body')[:3000]}") from None
+    return page.inner_text("body")
 
 
 def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server):
@@ -58,12 +67,16 @@ def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server
     shot(page, "2_train_before")
     page.locator(".st-key-train_start button").first.click()
     text = wait_for_text(page, r"Epoch [1-9]\d* of 12", 120)
-    time.sleep(1.5)
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()  # the live loss curve
     shot(page, "3_train_during")
-    # the live view keeps moving while we watch: the epoch counter advances by itself
+    # The live view keeps moving while we watch, with no click: the epoch counter goes past
+    # the one first seen (or the run finishes, which the page can only show by redrawing).
     first = int(re.search(r"Epoch (\d+) of 12", text).group(1))
-    later = wait_for_text(page, r"Status: finished|Epoch (1[0-2]|[2-9]) of 12", 120)
-    assert "finished" in later or int(re.search(r"Epoch (\d+) of 12", later).group(1)) >= first
+    page.wait_for_function(
+        """(first) => { const t = document.body.innerText;
+                        const m = t.match(/Epoch (\\d+) of 12/);
+                        return /Status: finished/.test(t) || (m !== null && Number(m[1]) > first); }""",
+        arg=first, timeout=120_000, polling=250)
     wait_for_text(page, r"Status: finished", 240)
     wait_idle(page)
     assert_no_traceback(page)
@@ -77,8 +90,11 @@ def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server
     slider.focus()
     for _ in range(6):
         slider.press("ArrowRight")
-    wait_idle(page)
-    time.sleep(1.0)
+    # the server has taken the new value once it writes it into the link (?noise=...)
+    page.wait_for_function(
+        """(before) => { const v = new URLSearchParams(window.location.search).get("noise");
+                         return v !== null && Number(v) > before; }""",
+        arg=float(before), timeout=60_000, polling=250)
     wait_idle(page)
     after = slider.input_value()
     assert float(after) > float(before), (before, after)

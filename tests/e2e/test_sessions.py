@@ -3,13 +3,11 @@ and the server killed mid-training and restarted over a store holding a partial 
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -54,7 +52,7 @@ def test_three_sessions_train_different_variants_at_once(browser, server):
         # the model picker and the curve's legend name the session's own run, never another's
         body = page.inner_text("body")
         assert f"Current run: {variant}" in body, body[:1500]
-        for j, (other, _) in SESSIONS.items():
+        for other, _ in SESSIONS.values():
             if other != variant:
                 assert f"Current run: {other}" not in body and f"{other} · " not in body, body[:1500]
         page.locator(".st-key-dn_model").click()  # open the picker: one model, its own

@@ -1,0 +1,66 @@
+"""Home's demonstration model: which model the page shows, and its input -> code -> output.
+
+The session's newest model for these images comes first, then a pretrained preset from the
+model store, then a tiny model trained once per process by :func:`aecore.demo.train_demo_model`.
+The app only caches and picks; the engine trains.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from aecore.data import Dataset
+from aecore.demo import DEMO_EPOCHS, train_demo_model
+from aecore.inference import encode, fits, reconstruct
+from aecore.sampling import round_robin_indices
+from aecore.store import ModelStore
+from aecore.variants import PRESETS, resolve_config
+from ui import datasets, saving, state
+from ui.keras_guard import protect_keras_session
+
+DEMO_IMAGES = 6
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _stored_models(key: str, root: str):
+    return ModelStore(root).load(key)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Training a tiny autoencoder for this page (once, a few seconds)…")
+def _demo(name: str):
+    protect_keras_session()
+    return train_demo_model(datasets.dataset(name))
+
+
+def home_model(full: Dataset, key: str) -> tuple[Any, dict[str, Any], str]:
+    """(models, config, where it came from) for the Home page's demonstration: the session's
+    newest model for these images, else a pretrained preset in the store, else a tiny model
+    trained once per process."""
+    for entry in reversed(list(state.models_available().values())):
+        if entry.history.epoch and fits(entry.models, full.image_shape):
+            return entry.models, entry.config, f"your model “{entry.label}”"
+    s = saving.store()
+    for label, (variant, overrides) in PRESETS.items():
+        config = resolve_config(variant, **overrides)
+        try:
+            if s.has(config, full.name, len(full.x_train), full.image_shape):
+                k = s.key(config, full.name, len(full.x_train), full.image_shape)
+                loaded = _stored_models(k, str(s.root))
+                return loaded.models, loaded.config or config, f"the pretrained preset “{label}” from the model store"
+        except (OSError, ValueError):
+            continue
+    models, config = _demo(key)
+    return models, config, f"a tiny single-layer autoencoder trained for {DEMO_EPOCHS} epochs when the app started"
+
+
+def demo_rows(models, config: dict[str, Any], full: Dataset,
+              n: int = DEMO_IMAGES) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(originals, codes, reconstructions, titles) for ``n`` fixed test images."""
+    idx = round_robin_indices(full.y_test, n)
+    x = full.x_test[idx]
+    _, recon = reconstruct(models, config, x)
+    titles = [full.class_names[int(c)] for c in full.y_test[idx]]
+    return x, encode(models, config, x), recon, titles
