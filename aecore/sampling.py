@@ -6,13 +6,11 @@ previews all pick their images here, so "the same seed" means the same images ev
 
 from __future__ import annotations
 
-from typing import Union
-
 import numpy as np
 
 from aecore.validation import check_int, check_seed
 
-SeedLike = Union[int, np.integer, np.random.Generator]
+SeedLike = int | np.integer | np.random.Generator
 
 
 def _rng(seed: SeedLike) -> np.random.Generator:

@@ -7,7 +7,7 @@ user input.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -17,7 +17,7 @@ def is_int(value: Any) -> bool:
     return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer))
 
 
-def check_int(name: str, value: Any, low: Optional[int] = None, high: Optional[int] = None,
+def check_int(name: str, value: Any, low: int | None = None, high: int | None = None,
               what: str = "") -> int:
     """Return ``value`` as an int, or raise ``ValueError`` naming ``name`` and the limits.
 
@@ -39,8 +39,8 @@ def check_int(name: str, value: Any, low: Optional[int] = None, high: Optional[i
     raise ValueError(f"{name} must be an integer{what}, got {value!r}")
 
 
-def check_optional_int(name: str, value: Any, low: Optional[int] = None,
-                       high: Optional[int] = None, what: str = "") -> Optional[int]:
+def check_optional_int(name: str, value: Any, low: int | None = None,
+                       high: int | None = None, what: str = "") -> int | None:
     """:func:`check_int`, letting ``None`` through ("no limit")."""
     return None if value is None else check_int(name, value, low, high, what)
 
@@ -50,7 +50,7 @@ def check_seed(value: Any, name: str = "seed") -> int:
     return check_int(name, value, low=0)
 
 
-def check_random_state(value: Any, name: str = "random_state") -> Optional[int]:
+def check_random_state(value: Any, name: str = "random_state") -> int | None:
     """scikit-learn's habit: an int seed, or None for a fresh random draw."""
     if value is None:
         return None

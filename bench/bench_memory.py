@@ -40,10 +40,9 @@ def child_cycles(mode: str, cycles: int, limit: int) -> dict:
     import ctypes
     import gc
 
-    import psutil
-
     import common  # noqa: F401
     import keras
+    import psutil
 
     import aecore.training as training
     from aecore.data import load_dataset
@@ -62,7 +61,7 @@ def child_cycles(mode: str, cycles: int, limit: int) -> dict:
 
     registry = tf_ops._gradient_registry._registry
     rss, run = [], None
-    for i in range(cycles):
+    for _i in range(cycles):
         before = set(registry)
         if run is None or "new-run" in parts:
             run = None
@@ -94,10 +93,10 @@ def child_cycles(mode: str, cycles: int, limit: int) -> dict:
 def child_peak(variant: str) -> dict:
     import resource
 
-    import psutil
-
     import common  # noqa: F401
+    import psutil
     import tensorflow  # noqa: F401  (import before the baseline, as the app has it loaded)
+
     from aecore.data import load_dataset
     from aecore.training import FINISHED, TrainingRun
 
@@ -135,14 +134,12 @@ def main() -> None:
     args = ap.parse_args()
 
     if args.child:
-        sys.path.insert(0, HERE)
         kind = args.child[0]
         res = (child_cycles(args.child[1], int(args.child[2]), int(args.child[3])) if kind == "cycles"
                else child_peak(args.child[1]))
         print(json.dumps(res))
         return
 
-    sys.path.insert(0, HERE)
     from common import Report
 
     rep = Report(args.out, "Memory: train/reset cycles and peak RSS per variant")

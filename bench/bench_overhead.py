@@ -108,13 +108,13 @@ def main() -> None:
         res = interleave({"bare": bare, "run": via_run(False), "run+poll": via_run(True)}, args.repeats)
         e = {k: [r["epoch"] for r in v] for k, v in res.items()}
         w = {k: [r["wall"] for r in v] for k, v in res.items()}
-        r_run = [a / b for a, b in zip(e["run"], e["bare"])]
-        r_poll = [a / b for a, b in zip(e["run+poll"], e["bare"])]
-        rw_run = [a / b for a, b in zip(w["run"], w["bare"])]
-        rw_poll = [a / b for a, b in zip(w["run+poll"], w["bare"])]
+        r_run = [a / b for a, b in zip(e["run"], e["bare"], strict=False)]
+        r_poll = [a / b for a, b in zip(e["run+poll"], e["bare"], strict=False)]
+        rw_run = [a / b for a, b in zip(w["run"], w["bare"], strict=False)]
+        rw_poll = [a / b for a, b in zip(w["run+poll"], w["bare"], strict=False)]
         c = {k: [r["cpu"] for r in v] for k, v in res.items()}
-        rc_run = [a / b for a, b in zip(c["run"], c["bare"])]
-        rc_poll = [a / b for a, b in zip(c["run+poll"], c["bare"])]
+        rc_run = [a / b for a, b in zip(c["run"], c["bare"], strict=False)]
+        rc_poll = [a / b for a, b in zip(c["run+poll"], c["bare"], strict=False)]
         polls = median([r["polls"] for r in res["run+poll"]])
         ok = "met" if median(r_run) <= 1.10 and median(r_poll) <= 1.10 else "MISSED"
         rows.append([name, f"{len(ds.x_train):,}", bs, spread(e["bare"]), spread(e["run"]), spread(e["run+poll"]),

@@ -31,9 +31,8 @@ import math
 import time
 
 import common  # noqa: F401
-from common import EpochClock, Report, fashion, md_table
-
 import numpy as np
+from common import EpochClock, Report, fashion, md_table
 
 
 def parse_try(items):

@@ -13,15 +13,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import ROOT, Report, median, spread  # noqa: E402
+from common import ROOT, Report, median, spread
 
 APP = os.path.join(ROOT, "app.py")
 
@@ -102,8 +100,11 @@ def slider_and_switch(report: Report, repeats: int) -> None:
 def cold_start(report: Report, repeats: int) -> None:
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, ROOT)
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Server
+    # The browser tests' server harness, loaded by path (tests/ is not a package).
+    spec = importlib.util.spec_from_file_location("e2e_conftest", os.path.join(ROOT, "tests", "e2e", "conftest.py"))
+    harness = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(harness)
+    CHROMIUM, CHROMIUM_ARGS, Server = harness.CHROMIUM, harness.CHROMIUM_ARGS, harness.Server
 
     rows = []
     times, home = [], []

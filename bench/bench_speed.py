@@ -132,7 +132,7 @@ def section_options(args, rep):
         rows = []
         for k, rs in res.items():
             e = [r["epoch"] for r in rs]
-            speedup = [b / a for a, b in zip(e, base)]
+            speedup = [b / a for a, b in zip(e, base, strict=False)]
             rows.append([k, spread(e), spread([N_FULL / len(ds.x_train) / x for x in e]),
                          spread(speedup, "{:.2f}"), spread([r["cpu"] for r in rs], "{:.1f}"),
                          f"{median([r['loss'] for r in rs]):.5f}",
@@ -193,7 +193,7 @@ def section_variants(args, rep):
         eb = [r["epoch"] for r in res["keras-default"]]
         ea = [r["epoch"] for r in res["TrainingRun"]]
         scale = N_FULL / n
-        ratio = [b / a for a, b in zip(ea, eb)]
+        ratio = [b / a for a, b in zip(ea, eb, strict=False)]
         dense = get_variant(name).family == "dense"
         goal = ("met" if median(ratio) >= 1.3 else "MISSED") if dense else "(dense only)"
         rows.append([name, f"{n:,}", cfg["batch_size"], spread([1 / (e * scale) for e in eb], "{:.3f}"),
@@ -243,7 +243,7 @@ def section_batch(args, rep):
         e32 = [r["epoch"] for r in res["32"]]
         for bs, rs, e in (("256 (recipe)", res["256"], e256), ("32 (Keras default)", res["32"], e32)):
             rows.append([name, bs, spread([1 / x for x in e], "{:.3f}"),
-                         spread([b / a for a, b in zip(e, e32)], "{:.2f}"),
+                         spread([b / a for a, b in zip(e, e32, strict=False)], "{:.2f}"),
                          f"{median([r['test'] for r in rs]):.4f}", spread([r["wall"] for r in rs], "{:.1f}")])
     rep.table(
         f"C. Batch size through TrainingRun, {args.epochs} epochs on 60k",
@@ -290,7 +290,7 @@ def section_defaults(args, rep):
         eb = [r["epoch"] for r in res[before]]
         for k, rs in res.items():
             e = [r["epoch"] for r in rs]
-            rows.append([name, k, spread([1 / x for x in e], "{:.3f}"), spread([b / a for a, b in zip(e, eb)], "{:.2f}"),
+            rows.append([name, k, spread([1 / x for x in e], "{:.3f}"), spread([b / a for a, b in zip(e, eb, strict=False)], "{:.2f}"),
                          f"{median([r['loss'] for r in rs]):.5f}", f"{median([r['test'] for r in rs]):.5f}",
                          f"{median([r['trace'] for r in rs]):.0f}"])
     rep.table(
@@ -330,8 +330,8 @@ def section_pipeline(args, rep):
     for k, rs in res.items():
         w = [r["wall"] for r in rs]
         c = [r["cpu"] for r in rs]
-        rows.append([k, spread(w, "{:.3f}"), spread([a / b for a, b in zip(w, we)], "{:.2f}"), spread(c, "{:.3f}"),
-                     spread([a / b for a, b in zip(c, ce)], "{:.2f}")])
+        rows.append([k, spread(w, "{:.3f}"), spread([a / b for a, b in zip(w, we, strict=False)], "{:.2f}"), spread(c, "{:.3f}"),
+                     spread([a / b for a, b in zip(c, ce, strict=False)], "{:.2f}")])
     rep.table(
         "E. Input pipeline alone: one epoch of 60k images in batches of 256, no model",
         ["pipeline", "wall s/epoch", "wall vs elem", "process CPU s/epoch", "CPU vs elem"],

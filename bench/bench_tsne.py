@@ -324,14 +324,14 @@ def main(argv=None) -> int:
         "runnable threads (from /proc) during the best round, 0 = the 2 cores were ours"
         + (f"; each run first waited up to {args.wait_quiet:g} s for a quiet machine" if args.wait_quiet else "")
         + ". CPU s is this process's CPU time (threads summed). "
-        f"Quality on round 1's embedding: trustworthiness "
+        "Quality on round 1's embedding: trustworthiness "
         "(k=5, vs the PCA-50 input for library rows and the pixels for aecore rows; seeded 2,000-point subset) and kNN-5 "
         "accuracy on a stratified 70/30 split inside the embedding (seed 0).",
         "",
         "| method | settings | iterations | points | median wall s | best wall s | other load at best | median CPU s | trustworthiness | kNN-5 acc |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, settings, total, pts, med, best, cpus, tw, knn, ob, om in rows:
+    for name, settings, total, pts, med, best, cpus, tw, knn, ob, _om in rows:
         lines.append(f"| {name} | {settings} | {total} | {pts} | {med:.2f} | {best:.2f} | {ob:.1f} | {cpus:.2f} | {tw:.3f} | {knn:.3f} |")
     lines += [
         "",
@@ -345,7 +345,7 @@ def main(argv=None) -> int:
                         ("sk500", "ae", "scikit-learn (500) / aecore.tsne (500, from pixels)")]:
         if a in keys and b in keys:
             i, j = keys.index(a), keys.index(b)
-            paired = statistics.median(ta / tb for ta, tb in zip(times[i], times[j]))
+            paired = statistics.median(ta / tb for ta, tb in zip(times[i], times[j], strict=False))
             parts.append(f"{label} = {paired:.1f}x wall (median of per-round ratios), "
                          f"{rows[i][6] / rows[j][6]:.1f}x CPU")
     if parts:

@@ -14,12 +14,11 @@ import shlex
 import statistics
 import sys
 import time
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
 RESULTS = os.path.join(ROOT, "bench", "results")
 
 
@@ -49,9 +48,9 @@ def machine_info() -> dict[str, str]:
     except Exception:  # pragma: no cover - psutil is a dev dependency
         pass
     try:
+        import keras
         import numpy
         import tensorflow as tf
-        import keras
 
         info.update(tensorflow=tf.__version__, keras=keras.__version__, numpy=numpy.__version__)
     except Exception as exc:  # pragma: no cover
@@ -152,7 +151,7 @@ def interleave(arms: dict[str, Callable[[], Any]], repeats: int, log: bool = Tru
 
 def paired_ratios(num: Sequence[float], den: Sequence[float]) -> list[float]:
     """Per-round ratios num[i] / den[i] (arms of one round ran next to each other)."""
-    return [a / b for a, b in zip(num, den)]
+    return [a / b for a, b in zip(num, den, strict=False)]
 
 
 # --------------------------------------------------------------------------- data
@@ -197,7 +196,7 @@ class EpochClock:
 
     @property
     def epoch_times(self) -> list[float]:
-        return [e - b for b, e in zip(self.begin, self.end)]
+        return [e - b for b, e in zip(self.begin, self.end, strict=False)]
 
 
 def keras_epoch_clock():
@@ -218,7 +217,7 @@ def keras_epoch_clock():
 
         @property
         def epoch_times(self) -> list[float]:
-            return [e - b for b, e in zip(self.begin, self.end)]
+            return [e - b for b, e in zip(self.begin, self.end, strict=False)]
 
     return Clock()
 

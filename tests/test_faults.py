@@ -14,7 +14,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 KILL_DURING_WRITE = textwrap.dedent("""
     import os, signal, sys
-    sys.path.insert(0, {root!r})
     from aecore.data import load_dataset
     from aecore.training import TrainingRun
     import aecore.store as store_mod
@@ -36,8 +35,8 @@ KILL_DURING_WRITE = textwrap.dedent("""
 
 
 def test_kill_during_store_write_leaves_complete_entries_loadable(tmp_path):
-    script = KILL_DURING_WRITE.format(root=ROOT, store=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    script = KILL_DURING_WRITE.format(store=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -9, proc.stderr[-2000:]
     saved = proc.stdout.split()
     assert len(saved) == 1  # the first entry completed, the second was killed

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from aecore.inference import predict_batches
@@ -54,8 +52,8 @@ def latent(encoder, x, batch_size: int = 512) -> np.ndarray:
 def code_to_2d(
     code,
     method: str = "tsne",
-    random_state: Optional[int] = 0,
-    progress: Optional[ProgressFn] = None,
+    random_state: int | None = 0,
+    progress: ProgressFn | None = None,
     **kwargs,
 ) -> np.ndarray:
     """Turn latent codes into 2-D points for plotting.

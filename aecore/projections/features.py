@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -54,7 +54,7 @@ def as_features(x, name: str = "x") -> np.ndarray:
     return out
 
 
-def report_progress(progress: Optional[ProgressFn], fraction: float, message: str) -> None:
+def report_progress(progress: ProgressFn | None, fraction: float, message: str) -> None:
     """Call ``progress`` (if any) with ``fraction`` clipped to [0, 1]."""
     if progress is not None:
         progress(float(min(1.0, max(0.0, fraction))), message)

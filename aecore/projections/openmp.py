@@ -19,8 +19,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 __all__ = [
     "OPENMP_MODULES",
@@ -61,7 +61,7 @@ class OpenMPPolicy:
     """
 
     passive: bool
-    user_value: Optional[str]
+    user_value: str | None
     loaded_before: tuple[str, ...]
     set_by_aecore: bool
 
@@ -75,7 +75,7 @@ class OpenMPPolicy:
                 f"({', '.join(self.loaded_before)}); import aecore first or set OMP_WAIT_POLICY")
 
 
-def loaded_openmp_runtimes(maps_path: str = "/proc/self/maps") -> Optional[tuple[str, ...]]:
+def loaded_openmp_runtimes(maps_path: str = "/proc/self/maps") -> tuple[str, ...] | None:
     """File names of the OpenMP runtimes mapped into this process, or None when unknown.
 
     Read from ``/proc/self/maps`` (Linux); None where that file cannot be read.
@@ -89,13 +89,13 @@ def loaded_openmp_runtimes(maps_path: str = "/proc/self/maps") -> Optional[tuple
     return tuple(sorted(name for name in names if _RUNTIME_NAME.match(name)))
 
 
-def openmp_modules_imported(modules: Optional[Iterable[str]] = None) -> tuple[str, ...]:
+def openmp_modules_imported(modules: Iterable[str] | None = None) -> tuple[str, ...]:
     """The modules of :data:`OPENMP_MODULES` among ``modules`` (default: ``sys.modules``)."""
     present = set(sys.modules if modules is None else modules)
     return tuple(m for m in OPENMP_MODULES if m in present)
 
 
-def decide_wait_policy(user_value: Optional[str], loaded_before: tuple[str, ...]) -> OpenMPPolicy:
+def decide_wait_policy(user_value: str | None, loaded_before: tuple[str, ...]) -> OpenMPPolicy:
     """The decision itself, free of side effects.
 
     An explicit user setting always wins (PASSIVE, in any case, is passive; anything else
@@ -109,7 +109,7 @@ def decide_wait_policy(user_value: Optional[str], loaded_before: tuple[str, ...]
     return OpenMPPolicy(True, None, (), True)
 
 
-_policy: Optional[OpenMPPolicy] = None
+_policy: OpenMPPolicy | None = None
 
 
 def configure_openmp() -> OpenMPPolicy:

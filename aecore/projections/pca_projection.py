@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 
 from aecore.projections.features import as_features
@@ -12,7 +10,7 @@ from aecore.validation import check_int, check_random_state
 __all__ = ["pca"]
 
 
-def pca(x, n_components: int = 2, random_state: Optional[int] = 0) -> np.ndarray:
+def pca(x, n_components: int = 2, random_state: int | None = 0) -> np.ndarray:
     """Project onto the leading principal components (scikit-learn ``PCA``).
 
     Parameters

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from typing import Optional
 
 from aecore.projections.openmp import openmp_policy
 from aecore.validation import is_int
@@ -19,7 +18,7 @@ def cores() -> int:
     return max(1, n or 1)
 
 
-def competing_threads() -> Optional[float]:
+def competing_threads() -> float | None:
     """Runnable threads other than the caller right now (Linux), or None if unknown.
 
     Sampled from ``/proc/loadavg``'s instantaneous running count (median of a few reads
@@ -38,7 +37,7 @@ def competing_threads() -> Optional[float]:
     return float(statistics.median(samples))
 
 
-def resolve_n_jobs(n_jobs: Optional[int]) -> int:
+def resolve_n_jobs(n_jobs: int | None) -> int:
     """The thread count for a projection's ``n_jobs`` argument.
 
     A positive int is taken as it is; other negative ints follow scikit-learn (-2 = all

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 import math
-from typing import Optional
 
 import numpy as np
 
@@ -62,7 +61,7 @@ def default_tsne_backend() -> str:
     return "opentsne" if _has_opentsne() else "sklearn"
 
 
-def _validate_tsne(n: int, perplexity, n_iter, pca_dims, backend) -> tuple[int, Optional[int]]:
+def _validate_tsne(n: int, perplexity, n_iter, pca_dims, backend) -> tuple[int, int | None]:
     """Check the parameters against ``n`` points; return ``(n_iter, pca_dims)`` as ints."""
     if n < 5:
         raise ValueError(f"t-SNE needs at least 5 points, got {n}")
@@ -207,12 +206,12 @@ def _tsne_sklearn(xr, perplexity, random_state, n_iter, n_jobs, progress, f0):
 def tsne(
     x,
     perplexity: float = 30.0,
-    random_state: Optional[int] = 0,
+    random_state: int | None = 0,
     n_iter: int = 500,
-    progress: Optional[ProgressFn] = None,
-    pca_dims: Optional[int] = 50,
+    progress: ProgressFn | None = None,
+    pca_dims: int | None = 50,
     backend: str = "auto",
-    n_jobs: Optional[int] = -1,
+    n_jobs: int | None = -1,
 ) -> np.ndarray:
     """Embed points in 2-D with t-SNE.
 

@@ -66,7 +66,6 @@ def test_three_sessions_train_different_variants_at_once(browser, server):
 
 PARTIAL_WRITE = textwrap.dedent("""
     import os, signal, sys
-    sys.path.insert(0, {root!r})
     from aecore.data import load_dataset
     from aecore.training import TrainingRun
     import aecore.store as store_mod
@@ -92,7 +91,7 @@ def test_server_killed_during_training_restarts_over_a_partial_store(browser, tm
     srv = Server(tmp_path).start()
     store = tmp_path / "store"
     # a store with one complete entry and one write killed half-way
-    proc = subprocess.run([sys.executable, "-c", PARTIAL_WRITE.format(root=str(ROOT))],
+    proc = subprocess.run([sys.executable, "-c", PARTIAL_WRITE], cwd=str(ROOT),
                           env={**srv.env}, capture_output=True, text=True, timeout=300)
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
     complete = proc.stdout.split()[0]
