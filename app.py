@@ -17,12 +17,17 @@ from ui.saving import finalize  # noqa: E402
 # Streamlit leaves ~140 px empty under the top navigation; on a projector that is a tenth of
 # the screen. A style-only st.html takes no room on the page.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
-pages = st.navigation([
+# Two sections: the classic variants (Learn), then the lessons the articles go on to teach
+# (Beyond). Each Beyond page opens with two sentences: what the lesson is, and its source.
+LEARN = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("app_pages/denoise.py", title="Denoise", icon=":material/auto_fix_high:"),
     st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
-], position="top")  # the top bar leaves the full width to the page on a projector
+]
+BEYOND: list = [
+]
+pages = st.navigation({"Learn": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")  # the top bar leaves the full width to the page on a projector
 try:
     finalize()
 except Exception:  # saving is a convenience; never let it break a page
