@@ -27,7 +27,8 @@ LEARN = [
 ]
 BEYOND: list = [
 ]
-pages = st.navigation({"Learn": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")  # the top bar leaves the full width to the page on a projector
+# The top bar leaves the full width to the page on a projector.
+pages = st.navigation({"Learn": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")
 try:
     finalize()
 except Exception:  # saving is a convenience; never let it break a page
