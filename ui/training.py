@@ -56,6 +56,7 @@ LABELS = {
     "noise_kind": "Noise kind",
     "seed": "Seed",
 }
+LABELS.update(arch="VAE architecture", beta="KL weight (beta)", conditional="Conditional (sees the label)")
 #: drawn in the advanced expander; the rest are always visible
 ADVANCED = ("code_activation", "output_activation", "scaling", "noise_kind")
 
