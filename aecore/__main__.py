@@ -126,6 +126,8 @@ def cmd_evaluate(args) -> dict[str, Any]:
     noise = check_factor(args.noise, "--noise") if args.noise is not None else 0.0
     loaded = load_model_file(args.model)
     ds = load_dataset(args.dataset)
+    if (loaded.config or {}).get("variant") == "vae":  # its code is a distribution and it adds the ELBO terms
+        return cmd_evaluate_vae(args, loaded, ds, noise)
     check_image_shape(loaded.models, ds.image_shape, f"dataset {ds.name!r}")
     config = {"scaling": "unit", "loss": "mse", **(loaded.config or {})}
     x_test, y_test = ds.x_test, ds.y_test
@@ -213,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--variants", nargs="*", help="only these variants")
     r.add_argument("--dataset", default="mnist_sample")
     r.add_argument("--force", action="store_true", help="retrain entries already in the store")
+    add_vae_commands(sub)
     return p
 
 
@@ -236,6 +239,120 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `... | head` closed the pipe; not an error for the user
         pass
     return 0
+
+
+# ---------------------------------------------------------------------------- VAE
+def cmd_evaluate_vae(args, loaded, ds, noise: float) -> dict[str, Any]:
+    """``evaluate`` for a VAE: the usual figures on its code means, plus the negative ELBO.
+
+    Reconstructions decode the code mean; ``neg_elbo``, ``reconstruction`` and ``kl`` are
+    nats per test image on the clean images (one seeded code draw each). A conditional
+    VAE is given the test labels.
+    """
+    import numpy as np
+
+    from aecore import metrics, vae
+    from aecore.inference import check_fits
+    from aecore.models import to_model_space
+    from aecore.projections import sample_indices
+
+    models, config = loaded.models, loaded.config
+    vae.require_vae(models, config)
+    check_fits(models, ds.image_shape, f"dataset {ds.name!r}")
+    conditional = vae.is_conditional(models)
+    x_test, y_test = ds.x_test, ds.y_test
+
+    def labels(y):
+        return y if conditional else None
+
+    _, recon = vae.reconstruct(models, config, x_test, labels(y_test), noise, "gaussian", noise_seed=0)
+    clean = to_model_space(x_test, "unit")
+    mse = metrics.reconstruction_errors(clean, recon)
+    idx = sample_indices(y_test, 2000, seed=0)
+    tr_idx = sample_indices(ds.y_train, 5000, seed=0)
+    code_test = vae.encode(models, config, x_test[idx], labels(y_test[idx]))
+    code_train = vae.encode(models, config, ds.x_train[tr_idx], labels(ds.y_train[tr_idx]))
+    knn = metrics.knn_accuracy(code_train, ds.y_train[tr_idx], code_test, y_test[idx], k=5)
+    trust = metrics.trustworthiness(to_model_space(x_test[idx], "unit"), code_test, n_neighbors=5)
+    elbo = vae.neg_elbo(models, config, x_test, labels(y_test))
+    return {
+        "model": str(args.model),
+        "dataset": ds.name,
+        "notice": ds.notice,
+        "variant": "vae",
+        "conditional": conditional,
+        "n_test": int(len(x_test)),
+        "noise": noise,
+        "loss_name": config["loss"],
+        "test_loss": _finite(metrics.binary_crossentropy(clean, recon)),
+        "mse": _finite(float(np.mean(mse))),
+        "psnr": _finite(metrics.mean_psnr(clean, recon)),
+        "code_size": int(code_test.shape[1]),
+        "knn5_accuracy": _finite(knn),
+        "trustworthiness": _finite(trust),
+        "n_code_points": int(len(idx)),
+        "neg_elbo": _finite(elbo["neg_elbo"]),
+        "reconstruction": _finite(elbo["reconstruction"]),
+        "kl": _finite(elbo["kl"]),
+    }
+
+
+def cmd_sample(args) -> dict[str, Any]:
+    """Decode codes drawn from a VAE's prior and write them as a PNG grid."""
+    from pathlib import Path
+
+    from aecore import vae
+    from aecore.store import load_model_file
+    from aecore.validation import check_int, check_seed
+
+    n = check_int("--n", args.n, low=1, high=1024)
+    seed = check_seed(args.seed, "--seed")
+    out = Path(args.out).expanduser()
+    if out.suffix.lower() != ".png":
+        raise CliError(f"--out must name a .png file, got {args.out!r}")
+    loaded = load_model_file(args.model)
+    if not vae.is_vae(loaded.models, loaded.config):
+        kind = (loaded.config or {}).get("variant") or "non-Autoencoder-Lab"
+        raise CliError(f"{args.model!r} is a {kind} model, not a VAE: sample needs a model trained with "
+                       "--variant vae")
+    conditional = vae.is_conditional(loaded.models)
+    k = vae.n_classes_of(loaded.models)
+    if args.label is not None:
+        if not conditional:
+            raise CliError("--label needs a conditional VAE; this model was trained with conditional=false "
+                           "(train one with --set conditional=true)")
+        if not 0 <= args.label < k:
+            raise CliError(f"--label must be between 0 and {k - 1} for this model's {k} classes, got {args.label}")
+    images = vae.sample(loaded.models, loaded.config, n, seed=seed, label=args.label)
+    # without --label a conditional VAE cycles through the classes: one column per class
+    cols = min(n, k) if conditional and args.label is None else math.ceil(math.sqrt(n))
+    picture = vae.mosaic(images, cols=cols)
+    if not out.parent.is_dir():
+        raise CliError(f"--out folder {str(out.parent)!r} does not exist")
+    out.write_bytes(vae.to_png(picture, tile=images.shape[1]))
+    return {
+        "model": str(args.model),
+        "out": str(out),
+        "n": n,
+        "seed": seed,
+        "conditional": conditional,
+        "label": args.label,
+        "labels": [int(i % k) for i in range(n)] if conditional and args.label is None else None,
+        "image_shape": list(images.shape[1:]),
+        "grid": [math.ceil(n / cols), cols],  # rows, columns
+    }
+
+
+def add_vae_commands(sub) -> None:
+    s = sub.add_parser("sample", help="draw new images from a VAE's prior into a PNG grid")
+    s.add_argument("--model", required=True, help="a .keras file trained with --variant vae")
+    s.add_argument("--n", type=int, default=16, help="how many images (default 16)")
+    s.add_argument("--label", type=int, help="the class to draw (conditional VAE only)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the drawn codes (default 0)")
+    s.add_argument("--out", required=True, help="the PNG file to write")
+
+
+COMMANDS["sample"] = cmd_sample
 
 
 if __name__ == "__main__":

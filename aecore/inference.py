@@ -24,7 +24,7 @@ def _shape(tensor_shape) -> tuple:
 
 def image_shape_of(models: Models) -> tuple[int, int]:
     """The (h, w) images a model takes."""
-    shape = _shape(models.autoencoder.input_shape[1:])
+    shape = _shape(models.autoencoder.inputs[0].shape[1:])  # inputs[0]: a conditional VAE also takes a label
     return shape[0], shape[1]
 
 

@@ -36,7 +36,8 @@ class Models:
 
     @property
     def code_shape(self) -> tuple[int, ...]:
-        return tuple(self.encoder.output.shape[1:])
+        # outputs[0]: a VAE's encoder also gives a log-variance and a sample after its mean
+        return tuple(self.encoder.outputs[0].shape[1:])
 
     @property
     def code_size(self) -> int:
@@ -68,11 +69,12 @@ def conv_sizes(image_shape: tuple[int, int], stages: int) -> list[tuple[int, int
     return sizes
 
 
-def build(config: dict[str, Any], image_shape: tuple[int, int]) -> Models:
+def build(config: dict[str, Any], image_shape: tuple[int, int], n_classes: int = 10) -> Models:
     """Build the three models for a resolved configuration and an image size.
 
-    Raises ``ValueError`` when the configuration does not fit the image (a code wider
-    than the image, more pooling stages than the image can halve).
+    ``n_classes`` is the width of the one-hot label a conditional VAE takes; other models
+    ignore it. Raises ``ValueError`` when the configuration does not fit the image (a code
+    wider than the image, more pooling stages than the image can halve).
     """
     keras = _keras()
     layers = keras.layers
@@ -80,6 +82,10 @@ def build(config: dict[str, Any], image_shape: tuple[int, int]) -> Models:
     n_pixels = h * w
     variant = get_variant(config["variant"])
     check_compatible(config)
+    if variant.name == "vae":
+        from aecore.vae import build_vae
+
+        return build_vae(config, (h, w), n_classes)
     seed = int(config["seed"])
     counter = iter(range(10_000))
 

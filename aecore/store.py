@@ -134,6 +134,8 @@ def load_model_file(path: str | os.PathLike) -> Loaded:
         raise StoreError(f"{str(path)!r} is not a Keras model file (not a .keras zip archive); "
                          "it may be truncated or corrupt")
     keras = _keras()
+    import aecore.vae  # noqa: F401  (registers the VAE's layers so its files load)
+
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises many types for a bad file; the user needs one message

@@ -41,23 +41,33 @@ IDLE, RUNNING, PAUSED, FINISHED, STOPPED, FAILED = (
 
 @dataclass
 class History:
-    """Per-epoch losses and a per-step trace (x = fractional epoch)."""
+    """Per-epoch losses and a per-step trace (x = fractional epoch).
+
+    ``extra`` holds any other per-epoch value the model logs, by its Keras name (a VAE's
+    ``reconstruction``, ``kl``, ``val_reconstruction``, ``val_kl``), one entry per epoch.
+    """
 
     epoch: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
     trace_x: list[float] = field(default_factory=list)
     trace_loss: list[float] = field(default_factory=list)
+    extra: dict[str, list[float]] = field(default_factory=dict)
 
     def copy(self) -> History:
-        return History(*(list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")))
+        return History(*(list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")),
+                       extra={k: list(v) for k, v in self.extra.items()})
 
     def to_dict(self) -> dict[str, list]:
-        return {f: list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")}
+        """The curves by name; ``extra`` curves sit beside ``loss`` (e.g. ``"kl"``)."""
+        return {**{k: list(v) for k, v in self.extra.items()},
+                **{f: list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")}}
 
     @classmethod
     def from_dict(cls, d: dict[str, list]) -> History:
-        return cls(**{k: list(d.get(k, [])) for k in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")})
+        known = ("epoch", "loss", "val_loss", "trace_x", "trace_loss")
+        return cls(**{k: list(d.get(k, [])) for k in known},
+                   extra={k: list(v) for k, v in d.items() if k not in known and isinstance(v, list)})
 
 
 @dataclass
@@ -148,7 +158,8 @@ class TrainingRun:
         self._predict_lock = threading.Lock()
         self._go = threading.Event()
         self._thread: threading.Thread | None = None
-        self.models = models if models is not None else build(self.config, dataset.image_shape)
+        self.models = models if models is not None else build(self.config, dataset.image_shape,
+                                                               len(dataset.class_names))
         compile_model(self.models, self.config, self.steps_per_execution)
         self.history = history.copy() if history is not None else History()
         self.status = FINISHED if models is not None else IDLE
@@ -217,7 +228,7 @@ class TrainingRun:
         self.stop()
         self.join(timeout=60)
         with self._lock:
-            self.models = build(self.config, self.dataset.image_shape)
+            self.models = build(self.config, self.dataset.image_shape, len(self.dataset.class_names))
             compile_model(self.models, self.config, self.steps_per_execution)
             self.history = History()
             self.status, self.reason = IDLE, None
@@ -331,6 +342,12 @@ class TrainingRun:
             if len(val_x):
                 fit_kwargs["validation_data"] = validation_arrays(val_x, cfg, seed)
                 fit_kwargs["validation_batch_size"] = max(bs, 256)
+            if cfg.get("conditional"):  # a conditional VAE also takes each image's label
+                from aecore.vae import labelled_data
+
+                train, val = labelled_data(self.models, cfg, self.dataset, seed, self.val_limit)
+                if val is not None:
+                    fit_kwargs["validation_data"] = val
             self.models.autoencoder.fit(
                 train, epochs=self.progress.epochs, initial_epoch=self.progress.epoch,
                 callbacks=[_Control(self)], verbose=0, shuffle=False, **fit_kwargs,
@@ -400,6 +417,10 @@ class TrainingRun:
             self.history.epoch.append(epoch + 1)
             self.history.loss.append(float(logs.get("loss", float("nan"))))
             self.history.val_loss.append(float(logs.get("val_loss", float("nan"))))
+            for name, value in logs.items():  # extra loss terms (a VAE's kl) as their own curves
+                if name not in ("loss", "val_loss"):
+                    curve = self.history.extra.setdefault(name, [float("nan")] * (len(self.history.epoch) - 1))
+                    curve.append(float(value))
             self.progress.epoch = epoch + 1
             self.progress.batch = 0
             val = logs.get("val_loss")

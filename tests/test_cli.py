@@ -74,7 +74,7 @@ def test_real_subprocess_json_and_one_line_error():
 
 def test_variants_lists_registry_with_defaults():
     out = ok("variants")
-    assert set(out["variants"]) == {"dense", "deep", "deep2d", "sparse", "conv", "denoising", "linear"}
+    assert set(out["variants"]) == {"dense", "deep", "deep2d", "sparse", "conv", "denoising", "linear", "vae"}
     assert out["variants"]["deep2d"]["defaults"]["code_dim"] == 2
     assert "Keras blog" in out["variants"]["dense"]["source"]
     assert out["presets"]["2-D autoencoder, tanh output, 20 epochs"]["variant"] == "deep2d"
@@ -113,7 +113,7 @@ def write_idx(path, arr, magic):
 
 
 @pytest.mark.parametrize("args,match", [
-    (["train", "--variant", "vae"], "unknown variant 'vae'; valid variants: dense"),
+    (["train", "--variant", "gan"], "unknown variant 'gan'; valid variants: dense"),
     (["train"], "required: --variant"),
     (["train", "--variant", "deep", "--set", "hidden=12,,x", "--dataset", "digits"],
      "hidden must be a comma-separated list"),

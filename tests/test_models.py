@@ -12,7 +12,8 @@ def test_builds_named_models_for_any_size(name, shape):
     assert (m.encoder.name, m.decoder.name, m.autoencoder.name) == ("encoder", "decoder", "autoencoder")
     x = np.zeros((3, *shape), np.float32)
     assert np.asarray(m.autoencoder(x)).shape == (3, *shape)
-    code = np.asarray(m.encoder(x))
+    code = m.encoder(x)
+    code = np.asarray(code[0] if isinstance(code, (list, tuple)) else code)  # a VAE's: (mean, log-var, z)
     assert code.shape[1:] == m.code_shape
     assert np.asarray(m.decoder(code)).shape == (3, *shape)
     rows = summarize(m)

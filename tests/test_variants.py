@@ -25,8 +25,8 @@ def test_every_variant_resolves_with_source_and_recipe(name):
 
 
 def test_unknown_variant_lists_valid_ones():
-    with pytest.raises(ValueError, match="unknown variant 'vae'; valid variants: dense, deep, deep2d"):
-        get_variant("vae")
+    with pytest.raises(ValueError, match="unknown variant 'gan'; valid variants: dense, deep, deep2d"):
+        get_variant("gan")
 
 
 def test_seed_recipes():

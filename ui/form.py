@@ -41,6 +41,9 @@ LABELS = {
     "noise_factor": "Noise factor (training)",
     "noise_kind": "Noise kind",
     "seed": "Seed",
+    "arch": "VAE architecture",
+    "beta": "KL weight (beta)",
+    "conditional": "Conditional (sees the label)",
 }
 #: drawn in the advanced expander; the rest are always visible
 ADVANCED = ("code_activation", "output_activation", "scaling", "noise_kind")

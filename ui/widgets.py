@@ -62,6 +62,8 @@ def param_widget(name: str, label: str, key: str, disabled: bool = False) -> Any
     typed and ``aecore`` gets to say what is wrong with it.
     """
     p = PARAMS[name]
+    if p.kind == "bool":
+        return st.checkbox(label, key=key, help=p.help, disabled=disabled)
     if p.kind == "intlist":
         return st.text_input(label, key=key, help=p.help + " (e.g. 128,64; empty for none)",
                              disabled=disabled)
