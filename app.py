@@ -17,8 +17,11 @@ from ui.saving import finalize  # noqa: E402
 # Streamlit leaves ~140 px empty under the top navigation; on a projector that is a tenth of
 # the screen. A style-only st.html takes no room on the page.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.2rem}</style>")
-# Two sections: the classic variants (Learn), then the lessons the articles go on to teach
-# (Beyond). Each Beyond page opens with two sentences: what the lesson is, and its source.
+# Two groups: the classic variants (Learn), then the lessons the articles go on to teach
+# (Beyond). Learn's pages have no section header, so the top bar shows them as plain links
+# (a named section in the top bar is a drop-down: on a projector, Train one click away, not
+# two); Beyond is one drop-down. Each Beyond page opens with two sentences: what the lesson
+# is, and its source.
 LEARN = [
     st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
@@ -28,7 +31,7 @@ LEARN = [
 BEYOND: list = [
 ]
 # The top bar leaves the full width to the page on a projector.
-pages = st.navigation({"Learn": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")
+pages = st.navigation({"": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")
 try:
     finalize()
 except Exception:  # saving is a convenience; never let it break a page

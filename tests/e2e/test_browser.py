@@ -17,11 +17,27 @@ HEADINGS = {"Home": "Autoencoder Lab", "Train": "Train an autoencoder", "Denoise
 
 
 def goto_page(page, title: str) -> None:
-    """Navigate inside the same session (a fresh URL would be a new session without the model)."""
-    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(
-        has_text=re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")).first
+    """Navigate inside the same session (a fresh URL would be a new session without the model).
+
+    Learn's pages are plain links in the top bar; a page in a named section (Beyond) sits in
+    that section's drop-down, so each section is opened in turn until the link shows up.
+    """
+    name = re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")
+    page.locator('[data-testid="stTopNav"], [data-testid="stSidebarNav"]').first.wait_for(timeout=90_000)
+    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(has_text=name)
     try:
-        link.click(timeout=90_000)
+        if link.count():
+            link.first.click(timeout=90_000)
+        else:
+            for section in page.locator('[data-testid="stTopNavSection"]').all():
+                section.click()
+                item = page.locator('[data-testid="stTopNavDropdownLink"]').filter(has_text=name)
+                if item.count():
+                    item.first.click(timeout=30_000)
+                    break
+                page.keyboard.press("Escape")
+            else:
+                raise LookupError(title)
     except Exception:
         shot(page, f"failed_goto_{title.replace(' ', '_')}")
         raise AssertionError(f"no link to {title!r}; the page says:\n{page.inner_text('body')[:2000]}") from None
