@@ -41,9 +41,10 @@ def main() -> None:
     two_d = [x for x in labels if available[x].code_size == 2]
     memory.keep_valid(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else (two_d or labels)[0])
 
-    # The model picker gets the widest box: its label ends in the epoch count, which a narrow
-    # box (a 1024-px projector) cuts off.
-    c1, c2, c3, c4 = st.columns([5, 2, 3, 2])
+    # The model picker gets a wide box: its label ends in the epoch count and code size,
+    # which a narrower one (a 1024-px projector) cuts off. The t-SNE settings go below.
+    c1, c2 = st.columns([3, 1])
+    c3, c4 = st.columns([3, 1])
     with c1:
         label = st.selectbox("Model", labels, key=MODEL, format_func=lambda x: f"{x} (code {available[x].code_size}-d)")
     entry = available[label]

@@ -97,8 +97,9 @@ def architecture_section(rows, size_text=""):
     total = sum(r["parameters"] for r in rows)
     code = next((r["output shape"] for r in reversed(rows) if r["part"] == "encoder"), "?")
     with st.expander(f"Architecture: code {code} · {total:,} parameters", expanded=True):
-        st.table([{**r, "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True,
-                 border="horizontal")
+        # four columns, so the parameter counts fit beside the live view at 1024 px
+        st.table([{"part": r["part"], "layer": f"{r['layer']} ({r['type']})", "output": r["output shape"],
+                   "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True, border="horizontal")
         st.caption(f"Total: {total:,} trainable parameters (encoder and decoder). Estimate: {size_text}.")
 
 

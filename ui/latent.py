@@ -42,6 +42,7 @@ MAX_SHOWN = 48  # selected digits drawn at most
 MIN_POINTS = 10
 
 AE, PCA, TSNE = "ae", "pca", "tsne"
+NB_HYPHEN = "\u2011"  # a hyphen a line never breaks at
 
 ProgressFn = Callable[[float, str], None]
 
@@ -165,13 +166,17 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
 
 
 def panel_title(method: str, entry: ModelEntry | None, s: Sample) -> str:
+    """A map's heading. "2-d" is written with a non-breaking hyphen: a narrow column (1024 px)
+    would otherwise break the heading as "2-" / "d)"."""
     d = int(np.prod(s.x.shape[1:]))
     if method == PCA:
-        return f"PCA of the pixels ({d}-d → 2-d)"
-    if method == TSNE:
-        return f"t-SNE of the pixels ({d}-d → 2-d)"
-    k = entry.code_size if entry is not None else 0
-    return "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
+        title = f"PCA of the pixels ({d}-d → 2-d)"
+    elif method == TSNE:
+        title = f"t-SNE of the pixels ({d}-d → 2-d)"
+    else:
+        k = entry.code_size if entry is not None else 0
+        title = "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
+    return title.replace("-d", NB_HYPHEN + "d")
 
 
 def method_name(method: str, entry: ModelEntry | None) -> str:

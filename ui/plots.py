@@ -243,7 +243,7 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
             rr, cc = _code_grid_shape(k)
             fig.add_trace(go.Heatmap(
                 z=codes[j].reshape(rr, cc), colorscale="Viridis", zmin=min(lo, 0.0), zmax=lim,
-                showscale=j == n - 1, colorbar=dict(len=0.3, y=0.5, thickness=12),
+                showscale=j == n - 1, colorbar=dict(len=0.3, y=0.5, thickness=12, x=1.07),
                 hovertemplate="%{z:.3f}<extra></extra>"), row=2, col=j + 1)
             fig.update_yaxes(autorange="reversed", row=2, col=j + 1)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, fixedrange=True, ticks="")
@@ -253,9 +253,12 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
     if not bars:
         fig.update_yaxes(showticklabels=False, row=2)
     fig.update_layout(
-        height=height or 500, margin=dict(l=10, r=40, t=40 if titles else 10, b=10),
+        height=height or 500, margin=dict(l=10, r=70, t=40 if titles else 10, b=10),
         font=FONT, plot_bgcolor="white", paper_bgcolor="rgba(0,0,0,0)",
         bargap=0.15, dragmode=False,
     )
     fig.update_annotations(font=dict(size=FONT_SIZE + 1, color="#111111"))
+    # row titles sit just right of the plots; a code heat map fills its cell to the edge, so
+    # move them off it
+    fig.update_annotations(selector=dict(textangle=90), xshift=12)
     return fig

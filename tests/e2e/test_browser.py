@@ -17,10 +17,15 @@ HEADINGS = {"Home": "Autoencoder Lab", "Train": "Train an autoencoder", "Denoise
 
 
 def goto_page(page, title: str) -> None:
-    """Navigate inside the same session (a fresh URL would be a new session without the model)."""
-    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(
+    """Navigate inside the same session (a fresh URL would be a new session without the model).
+
+    The top bar groups the pages in sections ("Learn ⌄"), whose links open in a dropdown."""
+    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stTopNavDropdownLink"], '
+                        '[data-testid="stSidebarNavLink"]').filter(
         has_text=re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")).first
     try:
+        if not link.is_visible():
+            page.locator('[data-testid="stTopNavSection"]').filter(has_text="Learn").first.click()
         link.click(timeout=90_000)
     except Exception:
         shot(page, f"failed_goto_{title.replace(' ', '_')}")
