@@ -65,6 +65,18 @@ def write_idx_set(folder: Path, n: int, magic: int = 0x803, declared: int | None
 
 
 @pytest.fixture(autouse=True)
+def _no_traceback_in_the_log(caplog):
+    """What the server log would get: no record carries a traceback (AppTest runs the pages
+    in this process, so their log records land here)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    yield
+    bad = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]
+
+
+@pytest.fixture(autouse=True)
 def _paths(env, monkeypatch):
     monkeypatch.setenv("AECORE_DATA_ROOT", str(env["root"]))
     monkeypatch.setenv("AECORE_STORE_DIR", str(env["store"]))

@@ -25,6 +25,18 @@ TIMEOUT = 120
 
 
 @pytest.fixture(autouse=True)
+def _no_traceback_in_the_log(caplog):
+    """What the server log would get: no record carries a traceback (AppTest runs the pages
+    in this process, so their log records land here)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    yield
+    bad = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]
+
+
+@pytest.fixture(autouse=True)
 def _paths(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     monkeypatch.setenv("AECORE_DATA_ROOT", str(tmp_path / "data"))

@@ -48,7 +48,8 @@ def test_three_sessions_train_different_variants_at_once(browser, server):
     for i, page in pages.items():
         variant, _ = SESSIONS[i]
         goto_page(page, "Denoise")
-        text = wait_for_text(page, "Noise factor", 90)
+        # the model is named in the curve's legend, drawn once its curve is measured
+        wait_for_text(page, re.escape(f"Current run: {variant}"), 180)
         # the model picker and the curve's legend name the session's own run, never another's
         body = page.inner_text("body")
         assert f"Current run: {variant}" in body, body[:1500]
@@ -70,7 +71,7 @@ PARTIAL_WRITE = textwrap.dedent("""
     from aecore.training import TrainingRun
     import aecore.store as store_mod
     ds = load_dataset("mnist_sample")
-    run = TrainingRun({{"variant": "linear"}}, ds)  # the preset exactly, so the app finds it
+    run = TrainingRun({"variant": "linear"}, ds)  # the preset exactly, so the app finds it
     run.start(); run.join()
     store = store_mod.ModelStore()
     print(store.save(run.models, run.config, run.history, dataset=ds.name, n_train=len(ds.x_train),
@@ -80,7 +81,7 @@ PARTIAL_WRITE = textwrap.dedent("""
         real(models, path, meta)
         os.kill(os.getpid(), signal.SIGKILL)
     store_mod.save_model_file = dying
-    run2 = TrainingRun({{"variant": "dense", "epochs": 1}}, ds)
+    run2 = TrainingRun({"variant": "dense", "epochs": 1}, ds)
     run2.start(); run2.join()
     store.save(run2.models, run2.config, run2.history, dataset=ds.name, n_train=len(ds.x_train),
                image_shape=ds.image_shape)
