@@ -65,7 +65,7 @@ def write_idx_set(folder: Path, n: int, magic: int = 0x803, declared: int | None
 
 
 @pytest.fixture(autouse=True)
-def _no_traceback_in_the_log(caplog):
+def no_traceback_in_the_log(caplog):
     """What the server log would get: no record carries a traceback (AppTest runs the pages
     in this process, so their log records land here)."""
     import logging

@@ -18,22 +18,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import trained
+from tests.test_reliability import no_traceback_in_the_log  # noqa: F401 - autouse: no traceback in the log
 from ui.state import MODELS_KEY, RUN_KEY
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 120
-
-
-@pytest.fixture(autouse=True)
-def _no_traceback_in_the_log(caplog):
-    """What the server log would get: no record carries a traceback (AppTest runs the pages
-    in this process, so their log records land here)."""
-    import logging
-
-    caplog.set_level(logging.INFO)
-    yield
-    bad = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
-    assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]
 
 
 @pytest.fixture(autouse=True)
