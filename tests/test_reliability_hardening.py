@@ -169,6 +169,22 @@ def test_a_good_upload_mid_run_is_loaded_and_the_run_goes_on(tmp_path, live_run)
     assert "Uploaded: mine.keras" in at.session_state[MODELS_KEY]
 
 
+def test_a_refused_upload_is_tried_again_on_another_dataset(tmp_path, digits_small):
+    from aecore.store import save_model_file
+
+    done = trained("dense", digits_small)
+    small = save_model_file(done.models, tmp_path / "small.keras", {"config": done.config}).read_bytes()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page("app_pages/train.py").run()
+    at.file_uploader(key="train_upload").set_value(("small.keras", small, "application/octet-stream"))
+    at.run()
+    assert "expects 8x8 images" in "\n".join(e.value for e in at.error)
+    at.selectbox(key="train_dataset").set_value("digits").run()
+    assert not at.error and any("Loaded small.keras" in m.value for m in at.success)
+    at.selectbox(key="train_dataset").set_value("mnist_sample").run()  # loaded once, stays loaded
+    assert not at.error and list(at.session_state[MODELS_KEY]) == ["Uploaded: small.keras"]
+
+
 # ------------------------------------------------------------------ diverged models (item 3)
 @pytest.fixture(scope="module")
 def issue_recipe(digits_small):

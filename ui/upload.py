@@ -26,7 +26,7 @@ from aecore.store import StoreError, load_model_file
 from ui.state import ModelEntry, remember
 
 MAX_UPLOAD_MB = 50
-OUTCOME_KEY = "train_upload_outcome"  # (file_id, kind, message) of the upload last handled
+OUTCOME_KEY = "train_upload_outcome"  # ((file_id, dataset), kind, message) of the upload last handled
 
 log = logging.getLogger("autoencoder_lab")
 
@@ -56,16 +56,18 @@ def load_uploaded_model(name: str, data: bytes, dataset: Dataset, dataset_key: s
 
 
 def upload_outcome(file_id: str, name: str, data: bytes, dataset: Dataset, dataset_key: str) -> tuple[str, str]:
-    """``("success" | "error", message)`` for an uploaded file, decided once per file.
+    """``("success" | "error", message)`` for an uploaded file, decided once per file and dataset.
 
-    The first call loads the file; later calls for the same ``file_id`` (every rerun while
-    the file sits in the uploader) return the same outcome without loading it again. Any
+    The first call loads the file; later calls for the same ``file_id`` and dataset (every
+    rerun while the file sits in the uploader) return the same outcome without loading it
+    again. A file refused for one dataset is tried again when another is chosen (it may fit
+    that one's images); a file loaded once is not loaded twice. Any
     failure, expected or not, becomes one message naming the file: an upload must never
     break the page around it (the Train page's controls live next to it).
     """
     kept = st.session_state.get(OUTCOME_KEY)
-    if kept is not None and kept[0] == file_id:
-        return kept[1], kept[2]
+    if kept is not None and kept[0][0] == file_id and (kept[1] == "success" or kept[0][1] == dataset_key):
+        return kept[1], kept[2]  # a loaded model stays loaded; a refusal is retried on other images
     shown = os.path.basename(name) or "the uploaded file"
     try:
         entry = load_uploaded_model(shown, data, dataset, dataset_key)
@@ -79,5 +81,5 @@ def upload_outcome(file_id: str, name: str, data: bytes, dataset: Dataset, datas
     else:
         outcome = ("success", f"Loaded {shown} (code {entry.code_size}-d) as “{entry.label}”: choose it "
                               "on the Denoise and Latent space pages.")
-    st.session_state[OUTCOME_KEY] = (file_id, *outcome)
+    st.session_state[OUTCOME_KEY] = ((file_id, dataset_key), *outcome)
     return outcome
