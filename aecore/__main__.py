@@ -1,4 +1,4 @@
-"""Command line: ``python -m aecore {variants,train,evaluate,pretrain}``.
+"""Command line: ``python -m aecore {variants,train,evaluate,pretrain,estimate,sample}``.
 
 Every command prints one JSON object on stdout. Bad arguments, data or model files exit
 non-zero with a one-line ``error: ...`` on stderr and no traceback (set AECORE_DEBUG=1 to
@@ -194,6 +194,18 @@ def cmd_pretrain(args) -> dict[str, Any]:
             "problems": store.problems}
 
 
+def cmd_estimate(args) -> dict[str, Any]:
+    from aecore.data import load_dataset
+    from aecore.estimate import estimate
+    from aecore.validation import check_optional_int
+
+    limit = check_optional_int("--limit", args.limit, low=1)
+    ds = load_dataset(args.dataset, limit=limit)
+    config = {"variant": args.variant, **parse_sets(args.set)}
+    return {"variant": args.variant, "dataset": ds.name, "n_train": int(len(ds.x_train)),
+            **estimate(config, ds.image_shape, int(len(ds.x_train))).as_dict()}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m aecore", description="Autoencoder Lab engine (prints one JSON object per command)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -215,11 +227,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--variants", nargs="*", help="only these variants")
     r.add_argument("--dataset", default="mnist_sample")
     r.add_argument("--force", action="store_true", help="retrain entries already in the store")
+    m = sub.add_parser("estimate", help="parameters, training memory and time per epoch, without training")
+    m.add_argument("--variant", required=True)
+    m.add_argument("--dataset", default="mnist_sample")
+    m.add_argument("--limit", type=int, help="use at most N training images")
+    m.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
     add_vae_commands(sub)
     return p
 
 
-COMMANDS = {"variants": cmd_variants, "train": cmd_train, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain}
+COMMANDS = {"variants": cmd_variants, "train": cmd_train, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain,
+            "estimate": cmd_estimate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,7 +50,9 @@ def main() -> None:
     labels = list(available)
     memory.keep_valid(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else labels[0])
 
-    c1, c2, c3, c4 = st.columns([3, 3, 2, 2])
+    # The model pickers get half the width each: their labels end in the epoch count, which
+    # a narrower box (a 1024-px projector) cuts off.
+    c1, c2 = st.columns(2)
     with c1:
         label = st.selectbox("Model", labels, key=MODEL,
                              help="Any model trained (or loaded) in this session.")
@@ -59,15 +61,17 @@ def main() -> None:
     with c2:
         other = st.selectbox("Compare with", others, key=COMPARE,
                              help="A second model, e.g. a plain autoencoder next to the denoising one.")
+    c3, c4, c5 = st.columns([2, 2, 5], vertical_alignment="bottom")
     with c3:
         kind = st.selectbox("Noise type", NOISE_KINDS, key=KIND,
                             format_func=lambda k: dn.NOISE_LABELS.get(k, k))
     with c4:
         metric = st.radio("Error shown", dn.METRICS, key=METRIC, horizontal=True,
                           help="PSNR: higher is better. MSE: lower is better.")
-    factor = st.slider("Noise factor", min_value=0.0, max_value=1.0, step=dn.NOISE_STEP, key=NOISE,
-                       help="0 = clean digits, 1 = mostly noise. The noise pattern stays the same; "
-                            "only its strength changes.")
+    with c5:
+        factor = st.slider("Noise factor", min_value=0.0, max_value=1.0, step=dn.NOISE_STEP, key=NOISE,
+                           help="0 = clean digits, 1 = mostly noise. The noise pattern stays the same; "
+                                "only its strength changes.")
     keep_link_in_step(factor)
 
     entry = available[label]
@@ -104,6 +108,8 @@ def main() -> None:
 
     idx = dn.pick_indices(ds.y_test, count, mode, memory.value(SEED), cls)
     comp = dn.compare(entries, ds.x_test[idx], factor, kind)
+    for e_label, why in comp.unmeasured.items():
+        st.warning(f"“{e_label}”: {why}.", icon=":material/error:")
     names = ["A", "B"] if len(entries) > 1 else [""]
     noisy_errors = [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr, strict=True)]
     rows = [("Original", comp.clean, [ds.class_names[int(c)] for c in ds.y_test[idx]]),
@@ -128,6 +134,9 @@ def main() -> None:
         for e, n in zip(entries, names, strict=True):
             curve, _ = dn.error_curve(e, ds, kind)
             curves[f"{n}: {e.label}" if n else e.label] = curve
+            if curve.get("unmeasured") and e.label not in comp.unmeasured:
+                st.warning(f"“{e.label}”: {curve['unmeasured']}; those points are left out of the curve.",
+                           icon=":material/error:")
     st.plotly_chart(dn.curve_figure(curves, metric, factor, kind), key=CURVE,
                     config={"displayModeBar": False})
     st.caption(f"Mean over {dn.CURVE_IMAGES if len(ds.x_test) >= dn.CURVE_IMAGES else len(ds.x_test)} "

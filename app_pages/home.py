@@ -30,7 +30,8 @@ def main() -> None:
     models, config, where = home.home_model(ds, key)
     x, code, recon, titles = home.demo_rows(models, config, ds)
     h, w = ds.image_shape
-    st.caption(f"Six test images of **{ds.name}** ({h}x{w} = {h * w} pixels each) passed through "
+    st.caption(f"{widgets.plural(len(x), 'test image', spell=True)} of **{ds.name}** ({h}x{w} = {h * w} pixels "
+               "each) passed through "
                f"{where}: each becomes {code.shape[1]} numbers, and the decoder redraws it from them.")
     st.plotly_chart(plots.autoencoder_figure(x, code, recon, titles=titles), key="home_demo", theme=None,
                     config={"displayModeBar": False})

@@ -41,11 +41,19 @@ def main() -> None:
     two_d = [x for x in labels if available[x].code_size == 2]
     memory.keep_valid(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else (two_d or labels)[0])
 
-    c1, c2, c3, c4 = st.columns([4, 2, 3, 1])
+    # The model picker gets a wide box: its label ends in the epoch count and code size,
+    # which a narrower one (a 1024-px projector) cuts off. The t-SNE settings go below.
+    c1, c2 = st.columns([3, 1])
+    c3, c4 = st.columns([3, 1])
     with c1:
         label = st.selectbox("Model", labels, key=MODEL, format_func=lambda x: f"{x} (code {available[x].code_size}-d)")
     entry = available[label]
     ds = state.entry_dataset(entry)
+    few = lt.too_few_points(ds)
+    if few:
+        memory.remember_widgets(KEPT, (MODEL,))
+        st.info(few, icon=":material/info:")
+        st.stop()
     sizes = lt.sample_options(len(ds.x_test))
     if memory.value(SIZE, kept.get(SIZE)) not in sizes:
         memory.forget(SIZE, KEPT)
@@ -62,6 +70,13 @@ def main() -> None:
     memory.remember_widgets(KEPT, (MODEL, SIZE, PERPLEXITY, SEED))
 
     s = lt.sample(ds, n, seed)
+    used = lt.usable_perplexity(perplexity, len(s.idx))
+    if used < perplexity:
+        st.caption(f"t-SNE uses perplexity {used:g}: it must stay below the number of points ({len(s.idx)}).")
+    perplexity = used
+    if len(set(s.y.tolist())) < 2:
+        st.caption("Every image shown is of one class, so the maps cannot keep classes apart: the kNN "
+                   "accuracy is trivially 1 and the silhouette is undefined (–).")
     if s.subsampled:
         st.info(f"Showing a class-balanced sample of {len(s.idx):,} of the {s.total:,} test images of "
                 f"**{ds.name}** (seed {s.seed}); choose more test digits above to see more.")

@@ -7,6 +7,7 @@ twice a second while it trains and redraws the loss curve, progress and previews
 
 import streamlit as st
 
+from aecore.estimate import estimate, format_bytes, format_seconds
 from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, History
 from aecore.variants import PRESETS, VARIANTS, get_variant
 from ui import cache, datasets, form, plots, previews, runs, saving, state, upload, widgets
@@ -41,13 +42,15 @@ def data_section():
     state.set_dataset_name(key)
     widgets.dataset_provenance(full)
     form.seed_n_train(key, len(full.x_train))  # a new dataset starts with all its training images
-    n_train = st.number_input("Training-set size", min_value=1, step=250, key=wkey("n_train"),
+    # No min/max: a browser silently keeps the old value of an out-of-range entry. The field
+    # takes what is typed and the line under it says which size is used, or why none can be.
+    n_train = st.number_input("Training-set size", step=250, key=wkey("n_train"),
                               help="How many training images to use: a seeded, class-balanced subset. "
                                    "Fewer trains faster.")
     form.store_n_train(n_train)
-    if n_train > len(full.x_train):
-        st.caption(f"The dataset has {len(full.x_train):,} training images; all of them are used.")
-    return full, key, min(int(n_train), len(full.x_train))
+    used, note = form.check_n_train(n_train, len(full.x_train))
+    (st.error if used is None else st.caption)(note)
+    return full, key, used
 
 
 def model_section():
@@ -67,8 +70,8 @@ def model_section():
     st.markdown("**Presets** · one click sets everything")
     preset_cols = st.columns(2)
     for i, label in enumerate(PRESETS):
-        preset_cols[i % 2].button(label, key=f"train_preset_{i}", on_click=form.apply_preset, args=(label,), help=label,
-                                  width="stretch")
+        preset_cols[i % 2].button(form.preset_short(label), key=f"train_preset_{i}", on_click=form.apply_preset,
+                                  args=(label,), help=label, width="stretch")
 
     st.subheader("3 · Hyperparameters")
     problems = st.container()  # errors go right under the heading, next to the fields
@@ -84,19 +87,20 @@ def model_section():
                 widgets.param_widget(name, form.LABELS[name], wkey(name))
     raw = form.store_widgets()
     try:
-        return form.resolve(raw, variant), variant, problems
+        return form.resolve(raw, variant), variant, problems, None
     except ValueError as exc:
         problems.error(str(exc), icon=":material/edit:")
-        return None, variant, problems
+        return None, variant, problems, str(exc)
 
 
-def architecture_section(rows):
+def architecture_section(rows, size_text=""):
     total = sum(r["parameters"] for r in rows)
     code = next((r["output shape"] for r in reversed(rows) if r["part"] == "encoder"), "?")
     with st.expander(f"Architecture: code {code} · {total:,} parameters", expanded=True):
-        st.table([{**r, "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True,
-                 border="horizontal")
-        st.caption(f"Total: {total:,} trainable parameters (encoder and decoder).")
+        # four columns, so the parameter counts fit beside the live view at 1024 px
+        st.table([{"part": r["part"], "layer": f"{r['layer']} ({r['type']})", "output": r["output shape"],
+                   "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True, border="horizontal")
+        st.caption(f"Total: {total:,} trainable parameters (encoder and decoder). Estimate: {size_text}.")
 
 
 def controls(run, config, full, key, n_train, ready):
@@ -121,23 +125,21 @@ def controls(run, config, full, key, n_train, ready):
             st.rerun()
 
     again = model and status in (FINISHED, STOPPED, FAILED)
-    row1, row2 = st.columns([4, 3, 3]), st.columns([4, 3, 3])
-    start = row1[0].button("Start over" if again else "Start", key="train_start", type="primary", width="stretch",
-                           icon=":material/play_arrow:", disabled=not ready or status in (RUNNING, PAUSED),
-                           help="Train a fresh model with these settings")
-    pause = row1[1].button("Pause", key="train_pause", width="stretch", icon=":material/pause:",
-                           disabled=status != RUNNING)
-    resume = row1[2].button("Resume", key="train_resume", width="stretch", icon=":material/play_circle:",
-                            disabled=status != PAUSED)
-    step = row2[0].button("Step one epoch", key="train_step", width="stretch", icon=":material/skip_next:",
-                          disabled=status in (RUNNING, FAILED) or (not model and not ready),
-                          help="Train exactly one more epoch, then pause")
-    stop = row2[1].button("Stop", key="train_stop", width="stretch", icon=":material/stop:",
-                          disabled=status not in (RUNNING, PAUSED),
-                          help="Stop after the current batch; the model keeps what it learned")
-    reset = row2[2].button("Reset", key="train_reset", width="stretch", icon=":material/restart_alt:",
-                           disabled=run is None,
-                           help="Throw the weights away and start from fresh ones (with the current settings)")
+    # One row that wraps: each button is as wide as its label, so none is cut off ("Resu…")
+    # on a 1024-px projector, and the six fit on one line on a wide screen.
+    bar = st.container(horizontal=True, gap="small", key="train_controls")
+    start = bar.button("Start over" if again else "Start", key="train_start", type="primary",
+                       icon=":material/play_arrow:", disabled=not ready or status in (RUNNING, PAUSED),
+                       help="Train a fresh model with these settings")
+    pause = bar.button("Pause", key="train_pause", icon=":material/pause:", disabled=status != RUNNING)
+    resume = bar.button("Resume", key="train_resume", icon=":material/play_circle:", disabled=status != PAUSED)
+    step = bar.button("Step one epoch", key="train_step", icon=":material/skip_next:",
+                      disabled=status in (RUNNING, FAILED) or (not model and not ready),
+                      help="Train exactly one more epoch, then pause")
+    stop = bar.button("Stop", key="train_stop", icon=":material/stop:", disabled=status not in (RUNNING, PAUSED),
+                      help="Stop after the current batch; the model keeps what it learned")
+    reset = bar.button("Reset", key="train_reset", icon=":material/restart_alt:", disabled=run is None,
+                       help="Throw the weights away and start from fresh ones (with the current settings)")
 
     if start:
         if status == IDLE and not changes:  # a fresh run made by Reset, settings unchanged
@@ -186,7 +188,8 @@ def draw(run, status0):
     if snap.status != status0:
         st.rerun()  # finished, failed, or paused after a step: redraw the buttons too
     cfg = run.config
-    extra = f"{get_variant(cfg['variant']).title} on {run.dataset.name}, {len(run.dataset.x_train):,} images"
+    # what was trained, in the words of the model's label on every picker
+    extra = f"{state.run_label(run)} on {run.dataset.name}, {widgets.plural(len(run.dataset.x_train), 'image')}"
     widgets.status_line(snap.status, extra)
     if snap.status == FAILED:
         st.error(snap.reason or "training failed")
@@ -197,10 +200,10 @@ def draw(run, status0):
     h = snap.history
     m = st.columns(3)
     if h.loss:
-        m[0].metric("Train loss", f"{h.loss[-1]:.4f}")
+        m[0].metric("Train loss", plots.fmt_number(h.loss[-1]))
     else:  # during the first epoch: the latest batch
-        m[0].metric("Train loss (batch)", f"{h.trace_loss[-1]:.4f}" if h.trace_loss else "–")
-    m[1].metric("Validation loss", f"{h.val_loss[-1]:.4f}" if h.val_loss else "–")
+        m[0].metric("Train loss (batch)", plots.fmt_number(h.trace_loss[-1] if h.trace_loss else None))
+    m[1].metric("Validation loss", plots.fmt_number(h.val_loss[-1] if h.val_loss else None))
     m[2].metric("Learning rate", f"{snap.learning_rate:g}")
     st.plotly_chart(plots.loss_figure(h, cfg["loss"]), key="chart_loss", theme=None, config={"displayModeBar": False})
     if snap.status == RUNNING and not h.trace_x:
@@ -220,20 +223,29 @@ def draw(run, status0):
 
 
 def upload_section(full, key):
-    """A saved .keras model (e.g. from `python -m aecore train --out`) for the other pages."""
+    """A saved .keras model (e.g. from `python -m aecore train --out`) for the other pages.
+
+    Drawn after the Train column, and every outcome is one message: whatever the file
+    holds, the run and its controls are untouched."""
     with st.expander("Load a saved model file (.keras)"):
         up = st.file_uploader("Model file", type=["keras"], key="train_upload",
                               help=f"Up to {upload.MAX_UPLOAD_MB} MB; loaded in Keras safe mode. It must "
                                    "fit the images of the dataset chosen above.")
-        if up is not None and not upload.already_loaded(up.file_id):
-            try:
-                entry = upload.load_uploaded_model(up.name, up.getvalue(), full, key)
-            except ValueError as exc:
-                st.error(str(exc))
-            else:
-                upload.mark_loaded(up.file_id)
-                st.success(f"Loaded {up.name} (code {entry.code_size}-d): choose it on the Denoise "
-                           "and Latent space pages.")
+        if up is not None:
+            kind, message = upload.upload_outcome(up.file_id, up.name, up.getvalue(), full, key)
+            (st.success if kind == "success" else st.error)(message)
+
+
+def size_warning(config, full, n_train):
+    """Before Start: a rough time and memory estimate, a warning when the network is huge."""
+    e = estimate(config, full.image_shape, n_train)
+    text = (f"training on {n_train:,} images needs roughly {format_bytes(e.training_bytes)} of memory and "
+            f"{format_seconds(e.seconds_per_epoch)} per epoch ({format_seconds(e.seconds)} for {e.epochs} "
+            "epochs) on a 2-core laptop")
+    if e.is_large:
+        st.warning(f"**This is a very large network: {e.parameters:,} parameters.** Estimate: {text}. Fewer or "
+                   "narrower hidden layers train far faster.", icon=":material/warning:")
+    return e, text
 
 
 def main():
@@ -249,29 +261,41 @@ def main():
     left, right = st.columns([1, 1], gap="large")
     with left:
         full, key, n_train = data_section()
-        config, variant, problems = model_section()
-        if full is not None:
-            upload_section(full, key)
+        config, variant, problems, reason = model_section()
+        upload_slot = st.container()  # filled last, so no upload can keep the Train column from drawing
     run = state.current_run()
-    ready = config is not None and full is not None
+    if full is None:
+        reason = "the dataset cannot be loaded (see **1 · Data**)"
+    elif n_train is None:
+        reason = form.check_n_train(st.session_state.get(wkey("n_train")), len(full.x_train))[1]
+    ready = config is not None and full is not None and n_train is not None
     with right:
         st.subheader("4 · Train")
-        rows = None
+        rows, size = None, None
         if ready:
+            size, size_text = size_warning(config, full, n_train)
             try:
-                rows = cache.architecture(config, full.image_shape)
+                # a network too big to build just for a table gets the estimate's numbers instead
+                rows = None if size.is_large else cache.architecture(config, full.image_shape)
             except ValueError as exc:  # e.g. a code wider than the image
-                problems.error(str(exc), icon=":material/edit:")
+                reason = form.field_message(str(exc))
+                problems.error(reason, icon=":material/edit:")
                 ready = False
         if not ready:
-            st.caption("Fix the settings marked in red on the left to train a new model.")
+            st.warning(f"**Start is off.** {reason[:1].upper() + reason[1:]}", icon=":material/block:")
         if ready:
             for change in runs.sync_live(run, config):
                 st.toast(change[0].upper() + change[1:])
         controls(run, config, full, key, n_train, ready)
         live_section(state.current_run())
         if rows:
-            architecture_section(rows)
+            architecture_section(rows, size_text)
+        elif ready and size is not None:
+            st.caption(f"Architecture: {size.parameters:,} parameters (the layer table is not built for a network "
+                       "this large).")
+    if full is not None:
+        with upload_slot:
+            upload_section(full, key)
 
 
 widgets.guard(main)

@@ -76,8 +76,8 @@ def test_2d_model_three_maps_scores_and_manifold(deep2d_run):
     assert not at.error, [e.value for e in at.error]
     keys = _chart_keys(at)
     assert {"lt_chart_ae", "lt_chart_pca", "lt_chart_tsne", "lt_manifold"} <= keys
-    assert _headings(at)[:3] == ["#### Autoencoder code (2-d)", "#### PCA of the pixels (784-d → 2-d)",
-                                 "#### t-SNE of the pixels (784-d → 2-d)"]
+    assert [h.replace("\u2011", "-") for h in _headings(at)[:3]] == [  # non-breaking hyphens
+        "#### Autoencoder code (2-d)", "#### PCA of the pixels (784-d → 2-d)", "#### t-SNE of the pixels (784-d → 2-d)"]
     table = at.table[0].value
     assert list(table["method"]) == ["Autoencoder code", "PCA", "t-SNE"]
     assert {"kNN-5 accuracy", "trustworthiness", "silhouette", "compute time"} <= set(table.columns)
@@ -104,7 +104,7 @@ def test_wide_code_gets_tsne_of_the_code(dense_run):
     keys = _chart_keys(at)
     assert {"lt_chart_ae", "lt_chart_pca", "lt_chart_tsne"} <= keys
     assert "lt_manifold" not in keys
-    assert _headings(at)[0] == "#### Autoencoder code (32-d) → t-SNE"
+    assert _headings(at)[0] == "#### Autoencoder code (32\u2011d) → t-SNE"
     assert "Autoencoder code (32-d) + t-SNE" in list(at.table[0].value["method"])
     assert any("cannot be walked as a flat grid" in c.value for c in at.caption)
 

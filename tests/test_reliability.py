@@ -65,6 +65,18 @@ def write_idx_set(folder: Path, n: int, magic: int = 0x803, declared: int | None
 
 
 @pytest.fixture(autouse=True)
+def no_traceback_in_the_log(caplog):
+    """What the server log would get: no record carries a traceback (AppTest runs the pages
+    in this process, so their log records land here)."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    yield
+    bad = [r for r in caplog.records if r.exc_info or "Traceback" in r.getMessage()]
+    assert not bad, [f"{r.name}: {r.getMessage()}" for r in bad]
+
+
+@pytest.fixture(autouse=True)
 def _paths(env, monkeypatch):
     monkeypatch.setenv("AECORE_DATA_ROOT", str(env["root"]))
     monkeypatch.setenv("AECORE_STORE_DIR", str(env["store"]))
@@ -160,15 +172,43 @@ def test_code_size_larger_than_the_image(seeded_store, env):
     check(at, "code_dim must be between 1 and 784 for 28x28 images, got 5000", seeded_store, env)
 
 
-def test_number_widgets_carry_the_engines_limits():
-    """Zero, negative and huge epochs/batch sizes cannot be typed: the widgets clamp to the
-    same limits the engine (and the CLI, tested in test_cli) enforce."""
-    from aecore.variants import PARAMS
+OUT_OF_RANGE = [
+    # (widget, value typed, the field's label, the limit) -- issue 8, item 5
+    ("code_dim", 0, "Code size", "code_dim must be between 1 and 8192, got 0"),
+    ("batch_size", 0, "Batch size", "batch_size must be between 1 and 8192, got 0"),
+    ("epochs", 0, "Epochs", "epochs must be between 1 and 1000, got 0"),
+    ("epochs", 5000, "Epochs", "epochs must be between 1 and 1000, got 5000"),
+    ("seed", -1, "Seed", "seed must be between 0 and 2147483647, got -1"),
+    ("n_train", 0, "Training-set size", "must be between 1 and 4,000, got 0"),
+    ("n_train", -250, "Training-set size", "must be between 1 and 4,000, got -250"),
+]
 
+
+@pytest.mark.parametrize("name,value,label,limit", OUT_OF_RANGE)
+def test_out_of_range_numbers_are_kept_and_start_says_why(name, value, label, limit, seeded_store, env):
+    """A browser silently keeps the old value of a number outside a widget's min/max (and the
+    run then used it without a word). The field takes the value; Start is off, and the
+    reason names the field and the limit."""
     at = train_page()
-    for name in ("epochs", "batch_size", "code_dim", "seed"):
-        w = at.number_input(key=f"train_{name}")
-        assert (w.min, w.max) == (PARAMS[name].low, PARAMS[name].high), name
+    assert at.number_input(key=f"train_{name}").min is None  # nothing is clamped in the browser
+    at.number_input(key=f"train_{name}").set_value(value).run()
+    check(at, limit, seeded_store, env)
+    assert at.number_input(key=f"train_{name}").value == value  # not replaced
+    assert at.button(key="train_start").disabled
+    reason = "\n".join(w.value for w in at.warning)
+    assert "Start is off" in reason and f"**{label}**" in reason and limit in reason, reason
+
+
+def test_a_training_set_size_beyond_the_data_says_which_size_is_used(seeded_store, env):
+    at = train_page()
+    at.number_input(key="train_n_train").set_value(10**12).run()
+    assert not at.exception and not at.error
+    assert at.number_input(key="train_n_train").value == 10**12
+    assert any(c.value == "Training on all 4,000 training images (you asked for 1,000,000,000,000; the "
+                          "dataset has no more)." for c in at.caption)
+    assert not at.button(key="train_start").disabled
+    at.number_input(key="train_n_train").set_value(1).run()
+    assert any(c.value.startswith("Training on 1 of the 4,000 training images") for c in at.caption)
 
 
 DATA_CASES = [

@@ -2,7 +2,10 @@
 picker, and the seeded training subset.
 
 Datasets are loaded once per process (``st.cache_resource``: read-only uint8 arrays shared
-by every session). A path typed by a user is read only from inside the data root.
+by every session). A path typed by a user is read only from inside the data root, and is
+cached by the identity of its files (size and modification time, as
+:func:`aecore.data.filecache.file_identity` gives it), so a file replaced on disk is read
+again by the next session instead of serving the old images until a restart.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 import streamlit as st
 
 from aecore.data import DATASET_NAMES, Dataset, describe_datasets, load_dataset
+from aecore.data.filecache import file_identity
+from aecore.data.paths import resolve_data_files
 from aecore.sampling import stratified_indices
 
 FOLDER_CHOICE = "__folder__"  # the dataset selectbox's "a folder under the data root" option
@@ -24,16 +29,26 @@ def data_root() -> str:
     return os.path.realpath(os.path.expanduser(os.environ.get("AECORE_DATA_ROOT", "~/autoencoder-lab-data")))
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
-def _load(name: str, root: str | None) -> Dataset:
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=16)
+def _load(name: str, root: str | None, identity: tuple = ()) -> Dataset:
+    # `identity` is only part of the key: a rewritten file misses the cache
     return load_dataset(name, root=root)
 
 
+def path_identity(name: str, root: str) -> tuple:
+    """What the cache key of a data-root path holds besides the name: the files it resolves
+    to and their size and modification time. ``ValueError`` for a path that names no dataset."""
+    files = resolve_data_files(name, root)
+    return files.paths, file_identity(files.paths)
+
+
 def dataset(name: str) -> Dataset:
-    """A named dataset, or a folder/.npz path confined to the data root (cached per process)."""
+    """A named dataset, or a folder/.npz path confined to the data root (cached per process,
+    by the files' identity for a path)."""
     if name in DATASET_NAMES:
         return _load(name, None)
-    return _load(name, data_root())
+    root = data_root()
+    return _load(name, root, path_identity(name, root))
 
 
 def dataset_choices() -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from aecore.images import mosaic
 from aecore.inference import reconstruct
 from aecore.noise import NOISE_KINDS, check_factor
 from ui import cache
-from ui.plots import FONT_SIZE, png_data_uri
+from ui.plots import FONT_SIZE, HOVER_NUMBER, NUMBER_AXIS, fmt_number, png_data_uri
 from ui.state import ModelEntry
 
 NOISE_SEED = 1234  # one fixed corruption pattern for the grids and the curve
@@ -112,6 +112,8 @@ class Comparison:
     recon: dict[str, np.ndarray] = field(default_factory=dict)
     mse: dict[str, np.ndarray] = field(default_factory=dict)
     psnr: dict[str, np.ndarray] = field(default_factory=dict)
+    #: label -> why its errors could not be measured (NaN or infinite reconstructions)
+    unmeasured: dict[str, str] = field(default_factory=dict)
 
 
 def compare(entries: Sequence[ModelEntry], x_uint8: np.ndarray, factor: float, kind: str,
@@ -133,10 +135,21 @@ def compare(entries: Sequence[ModelEntry], x_uint8: np.ndarray, factor: float, k
             out = Comparison(clean, noisy, _mse(clean, noisy), _psnr(clean, noisy))
         out.recon[entry.label] = recon
         out.mse[entry.label] = _mse(clean, recon)
-        out.psnr[entry.label] = _psnr(clean, recon)
+        try:
+            out.psnr[entry.label] = _psnr(clean, recon)
+        except ValueError as exc:  # NaN or infinite outputs: show no number rather than a made-up one
+            out.psnr[entry.label] = np.full(len(clean), np.nan)
+            out.mse[entry.label] = np.full(len(clean), np.nan)
+            out.unmeasured[entry.label] = unmeasured_reason(exc)
     if out is None:
         raise ValueError("choose at least one model")
     return out
+
+
+def unmeasured_reason(exc: ValueError) -> str:
+    """Why a model's error is not shown, in words a student can act on."""
+    return (f"its reconstructions contain NaN or infinite values ({exc}), so no error can be measured: "
+            "the model's training diverged or its weights overflow. Train it again with a lower learning rate")
 
 
 def _mse(clean: np.ndarray, other: np.ndarray) -> np.ndarray:
@@ -169,12 +182,17 @@ def error_curve(entry: ModelEntry, ds: Dataset, kind: str, n: int = CURVE_IMAGES
     def compute() -> dict:
         x = ds.x_test[idx]
         clean = x.astype(np.float32) / np.float32(255.0)
-        mse, psnr = [], []
+        mse, psnr, why = [], [], None
         for f in CURVE_FACTORS:
             _, recon = reconstruct(entry.models, entry.config, x, f, kind, NOISE_SEED)
-            mse.append(float(np.mean(_mse(clean, recon))))
-            psnr.append(float(metrics.mean_psnr(clean, recon)))
-        return {"factor": list(CURVE_FACTORS), "mse": mse, "psnr": psnr}
+            try:
+                psnr.append(float(metrics.mean_psnr(clean, recon)))
+                mse.append(float(np.mean(_mse(clean, recon))))
+            except ValueError as exc:  # a point not measured is left out of the curve, never drawn as 100 dB
+                psnr.append(float("nan"))
+                mse.append(float("nan"))
+                why = unmeasured_reason(exc)
+        return {"factor": list(CURVE_FACTORS), "mse": mse, "psnr": psnr, "unmeasured": why}
 
     return cache.cached(key, compute)
 
@@ -183,9 +201,10 @@ def error_curve(entry: ModelEntry, ds: Dataset, kind: str, n: int = CURVE_IMAGES
 
 
 def fmt_error(metric: str, mse: float, psnr: float) -> str:
+    """An image's caption: "MSE 0.0123" or "PSNR 21.4 dB"; "–" when it was not measured."""
     if metric == "MSE":
-        return f"MSE {mse:.4f}"
-    return "PSNR ∞" if not math.isfinite(psnr) else f"PSNR {psnr:.1f} dB"
+        return f"MSE {fmt_number(mse)}"
+    return f"PSNR {psnr:.1f} dB" if math.isfinite(psnr) else "PSNR –"
 
 
 def image_rows_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[str]]], tile_px: int = 104,
@@ -252,14 +271,14 @@ def curve_figure(curves: dict[str, dict], metric: str, factor: float, kind: str)
         fig.add_trace(go.Scatter(
             x=c["factor"], y=ys, mode="lines+markers", name=label,
             line=dict(color=color, width=3), marker=dict(size=8),
-            hovertemplate=f"noise %{{x:.2f}}<br>{metric} %{{y:.4g}}<extra></extra>"))
+            hovertemplate=f"noise %{{x:.2f}}<br>{metric} %{{y:{HOVER_NUMBER}}}<extra></extra>"))
         finite = [(x, v) for x, v in zip(c["factor"], c[col], strict=True) if math.isfinite(v)]
         if finite:
             here = float(np.interp(factor, [p[0] for p in finite], [p[1] for p in finite]))
             fig.add_trace(go.Scatter(
                 x=[factor], y=[here], mode="markers", showlegend=False,
                 marker=dict(size=16, color=color, line=dict(color="white", width=2), symbol="diamond"),
-                hovertemplate=f"slider: noise %{{x:.2f}}<br>{metric} ≈ %{{y:.4g}}<extra></extra>"))
+                hovertemplate=f"slider: noise %{{x:.2f}}<br>{metric} ≈ %{{y:{HOVER_NUMBER}}}<extra></extra>"))
     fig.add_vline(x=factor, line=dict(color="#555", width=2, dash="dash"),
                   annotation=dict(text=f"noise {factor:.2f}", font=dict(size=FONT_SIZE - 2)),
                   annotation_position="top")
@@ -272,5 +291,5 @@ def curve_figure(curves: dict[str, dict], metric: str, factor: float, kind: str)
         plot_bgcolor="white", hovermode="closest",
     )
     fig.update_xaxes(range=[-0.02, 1.02], gridcolor="#e5e5e5", dtick=0.1)
-    fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero" if col == "mse" else "normal")
+    fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero" if col == "mse" else "normal", **NUMBER_AXIS)
     return fig

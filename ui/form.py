@@ -47,6 +47,18 @@ LABELS = {
 }
 #: drawn in the advanced expander; the rest are always visible
 ADVANCED = ("code_activation", "output_activation", "scaling", "noise_kind")
+#: preset buttons' short names (the full preset label is the button's tooltip); a preset
+#: missing here shows the part of its label before the first comma
+PRESET_SHORT = {
+    "Single layer, 32-d code": "Single layer",
+    "Deep, 128-64-32": "Deep",
+    "2-D autoencoder, tanh output, 20 epochs": "2-D",
+    "2-D autoencoder, tuned for the offline sample": "2-D, tuned",
+    "Sparse, L1 1e-4": "Sparse",
+    "Convolutional, 4x4x8 code": "Convolutional",
+    "Denoising conv, noise 0.5": "Denoising",
+    "Linear, 2-d code (PCA subspace)": "Linear (PCA)",
+}
 
 
 def wkey(name: str) -> str:
@@ -137,9 +149,46 @@ def store_n_train(n_train: int) -> None:
     form()["n_train"] = int(n_train)
 
 
+def preset_short(label: str) -> str:
+    """The short name on a preset's button (it must not be cut off at 1024 px)."""
+    return PRESET_SHORT.get(label) or label.split(",")[0]
+
+
+def field_message(message: str) -> str:
+    """An engine message about a parameter, led by the field's label the student sees:
+    "**Batch size**: batch_size must be between 1 and 8192, got 0"."""
+    for name, label in LABELS.items():
+        if message.startswith(name + " ") or message.startswith(f"every {name} entry"):
+            return f"**{label}**: {message}"
+    return message
+
+
 def resolve(raw: dict[str, Any], variant: str) -> dict[str, Any]:
-    """The validated configuration of the form (``ValueError`` says what to change)."""
-    return resolve_config(variant, **raw)
+    """The validated configuration of the form; ``ValueError`` names the field, the value and
+    the limit ("**Code size**: code_dim must be between 1 and 8192, got 0")."""
+    try:
+        return resolve_config(variant, **raw)
+    except ValueError as exc:
+        raise ValueError(field_message(str(exc))) from None
+
+
+def check_n_train(value: Any, available: int) -> tuple[int | None, str]:
+    """The training-set size to use and a sentence saying so, or ``(None, reason)``.
+
+    The field takes whatever is typed; nothing is silently replaced. Below 1 it cannot
+    train (the reason names the field and the limit); above the dataset's size every
+    image is used, and the sentence says so.
+    """
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None, f"**Training-set size** must be a whole number between 1 and {available:,}, got {value!r}"
+    if n < 1:
+        return None, f"**Training-set size** must be between 1 and {available:,}, got {n:,}"
+    if n >= available:
+        extra = f" (you asked for {n:,}; the dataset has no more)" if n > available else ""
+        return available, f"Training on all {available:,} training images{extra}."
+    return n, f"Training on {n:,} of the {available:,} training images (a seeded, class-balanced subset)."
 
 
 # ---------------------------------------------------------------------------- callbacks

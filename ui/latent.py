@@ -38,8 +38,11 @@ K = 5  # neighbours for kNN accuracy and trustworthiness
 MANIFOLD_SIZE = 15
 MANIFOLD_PERCENTILES = (5.0, 95.0)
 MAX_SHOWN = 48  # selected digits drawn at most
+#: fewest test images the page maps and scores: kNN-5 holds 30% out and needs 5 neighbours left
+MIN_POINTS = 10
 
 AE, PCA, TSNE = "ae", "pca", "tsne"
+NB_HYPHEN = "\u2011"  # a hyphen a line never breaks at
 
 ProgressFn = Callable[[float, str], None]
 
@@ -53,6 +56,23 @@ def sample_options(n_test: int) -> list[int]:
     if n_test <= SAMPLE_SIZES[-1]:
         sizes.append(n_test)
     return sizes or [n_test]
+
+
+def too_few_points(ds: Dataset) -> str | None:
+    """A plain sentence when the test set is too small to map and score, else None."""
+    n = len(ds.x_test)
+    if n >= MIN_POINTS:
+        return None
+    have = f"{n} test image" + ("" if n == 1 else "s")
+    return (f"**{ds.name}** has only {have}. The maps and their scores need at least {MIN_POINTS} "
+            "(t-SNE and the neighbour scores compare each image with several others). Choose a larger "
+            "dataset on the Train page and train a model on it.")
+
+
+def usable_perplexity(perplexity: float, n_points: int) -> float:
+    """The t-SNE perplexity used for ``n_points``: the chosen one, lowered below the number of
+    points when the sample is small (t-SNE needs perplexity < n)."""
+    return float(min(float(perplexity), max(1, n_points - 1)))
 
 
 def default_sample(options: Sequence[int]) -> int:
@@ -131,6 +151,10 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
             emb = projections.tsne(s.x, perplexity=perplexity, random_state=s.seed, progress=progress)
         elif method == AE:
             code = encode(entry.models, entry.config, s.x)
+            if not np.all(np.isfinite(code)):
+                raise ValueError("this model's codes contain NaN or infinite values (its training diverged or "
+                                 "its weights overflow), so there is nothing to map; train it again with a "
+                                 "lower learning rate")
             emb = projections.code_to_2d(code, "tsne", random_state=s.seed, progress=progress,
                                          **({"perplexity": perplexity} if code.shape[1] > 2 else {}))
         else:
@@ -142,13 +166,17 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
 
 
 def panel_title(method: str, entry: ModelEntry | None, s: Sample) -> str:
+    """A map's heading. "2-d" is written with a non-breaking hyphen: a narrow column (1024 px)
+    would otherwise break the heading as "2-" / "d)"."""
     d = int(np.prod(s.x.shape[1:]))
     if method == PCA:
-        return f"PCA of the pixels ({d}-d → 2-d)"
-    if method == TSNE:
-        return f"t-SNE of the pixels ({d}-d → 2-d)"
-    k = entry.code_size if entry is not None else 0
-    return "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
+        title = f"PCA of the pixels ({d}-d → 2-d)"
+    elif method == TSNE:
+        title = f"t-SNE of the pixels ({d}-d → 2-d)"
+    else:
+        k = entry.code_size if entry is not None else 0
+        title = "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
+    return title.replace("-d", NB_HYPHEN + "d")
 
 
 def method_name(method: str, entry: ModelEntry | None) -> str:

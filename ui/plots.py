@@ -30,6 +30,39 @@ FONT = dict(family="'Source Sans Pro', 'Source Sans 3', 'Helvetica Neue', Arial,
 
 _GAP = 2  # pixels between tiles, before upscaling
 
+#: Plotly's d3 format for a loss in hover labels: 4 significant digits, exponent when huge or tiny
+HOVER_NUMBER = ".4~g"
+#: axes that show losses or errors: "1e+13", never Plotly's SI prefixes ("65.2T", "100µ")
+NUMBER_AXIS = dict(exponentformat="e", showexponent="all")
+
+
+def fmt_number(value: float | None, digits: int = 4) -> str:
+    """A loss, an error or any measured number, readable on a projector.
+
+    Ordinary values keep ``digits`` decimals ("0.0523"); huge or tiny ones switch to
+    scientific notation ("6.521e+13", "3.2e-07") so a diverging run's loss fits a metric
+    box. A value that was not measured (None, NaN, infinite) is "–" (or "∞"), never a
+    number. Every page that shows a loss uses this.
+    """
+    if value is None:
+        return "–"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(v):
+        return "–"
+    if math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e5 or abs(v) < 10 ** -(digits - 1):
+        mantissa, exponent = f"{v:.{max(digits - 1, 1)}e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent):+d}"
+    # about `digits` significant figures above 10 ("65.21", "12,346"), `digits` decimals below
+    decimals = digits if abs(v) < 10 else max(0, digits - 1 - int(math.floor(math.log10(abs(v)))))
+    return f"{v:,.{decimals}f}"
+
 
 def png_data_uri(picture: np.ndarray) -> str:
     """A grayscale picture (uint8, or floats in [0, 1]) as a PNG data URI for ``go.Image``."""
@@ -128,17 +161,19 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         fig.add_trace(go.Scatter(
             x=list(history.trace_x), y=_finite(history.trace_loss), name="per batch",
             mode="lines" if len(history.trace_x) > 30 else "lines+markers", marker=dict(size=5),
-            line=dict(color=TRACE_COLOR, width=2), hovertemplate="%{y:.4f}<extra>batch</extra>",
+            line=dict(color=TRACE_COLOR, width=2), hovertemplate=f"%{{y:{HOVER_NUMBER}}}<extra>batch</extra>",
         ))
     if history.epoch:
         fig.add_trace(go.Scatter(
             x=list(history.epoch), y=_finite(history.loss), name="train",
             mode="lines+markers", line=dict(color=TRAIN_COLOR, width=3), marker=dict(size=8),
+            hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
         ))
         if any(v is not None for v in _finite(history.val_loss)):
             fig.add_trace(go.Scatter(
                 x=list(history.epoch), y=_finite(history.val_loss), name="validation",
                 mode="lines+markers", line=dict(color=VAL_COLOR, width=3, dash="dot"), marker=dict(size=8),
+                hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
             ))
     label = {"bce": "binary cross-entropy", "mse": "mean squared error"}.get(loss_name, loss_name)
     fig.update_layout(
@@ -153,7 +188,7 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         plot_bgcolor="white",
     )
     fig.update_xaxes(rangemode="tozero", gridcolor="#e5e5e5", automargin=True, zeroline=False)
-    fig.update_yaxes(gridcolor="#e5e5e5", automargin=True, zeroline=False)
+    fig.update_yaxes(gridcolor="#e5e5e5", automargin=True, zeroline=False, **NUMBER_AXIS)
     if not history.trace_x and not history.epoch:
         fig.add_annotation(text="the loss curve appears here once training starts", showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT_SIZE, color="#666"))
@@ -208,7 +243,7 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
             rr, cc = _code_grid_shape(k)
             fig.add_trace(go.Heatmap(
                 z=codes[j].reshape(rr, cc), colorscale="Viridis", zmin=min(lo, 0.0), zmax=lim,
-                showscale=j == n - 1, colorbar=dict(len=0.3, y=0.5, thickness=12),
+                showscale=j == n - 1, colorbar=dict(len=0.3, y=0.5, thickness=12, x=1.07),
                 hovertemplate="%{z:.3f}<extra></extra>"), row=2, col=j + 1)
             fig.update_yaxes(autorange="reversed", row=2, col=j + 1)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, fixedrange=True, ticks="")
@@ -218,9 +253,12 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
     if not bars:
         fig.update_yaxes(showticklabels=False, row=2)
     fig.update_layout(
-        height=height or 500, margin=dict(l=10, r=40, t=40 if titles else 10, b=10),
+        height=height or 500, margin=dict(l=10, r=70, t=40 if titles else 10, b=10),
         font=FONT, plot_bgcolor="white", paper_bgcolor="rgba(0,0,0,0)",
         bargap=0.15, dragmode=False,
     )
     fig.update_annotations(font=dict(size=FONT_SIZE + 1, color="#111111"))
+    # row titles sit just right of the plots; a code heat map fills its cell to the edge, so
+    # move them off it
+    fig.update_annotations(selector=dict(textangle=90), xshift=12)
     return fig

@@ -18,7 +18,7 @@ from typing import Any
 import streamlit as st
 
 from aecore.data import DEFAULT_DATASET, Dataset
-from aecore.inference import check_fits
+from aecore.inference import check_fits, is_finite_model
 from aecore.models import Models
 from aecore.training import FINISHED, PAUSED, RUNNING, STOPPED, History, TrainingRun
 from aecore.variants import VARIANTS, resolve_config
@@ -41,10 +41,17 @@ class ModelEntry:
     dataset: str
     history: History = field(default_factory=History)
     source: str = "trained"  # "trained", "store", "live", "upload"
+    finite: bool | None = field(default=None, repr=False)  # weights checked once (kept entries never change)
 
     @property
     def code_size(self) -> int:
         return self.models.code_size
+
+    def is_finite(self) -> bool:
+        """True when every weight is finite; a diverged model (NaN weights) is never offered."""
+        if self.finite is None:
+            self.finite = is_finite_model(self.models)
+        return self.finite
 
 
 # ---------------------------------------------------------------------------- the dataset
@@ -152,18 +159,48 @@ def remember(entry: ModelEntry) -> ModelEntry:
     return entry
 
 
-def models_available() -> dict[str, ModelEntry]:
-    """Every model a page can show: the live run (even mid-training) and those kept."""
+def _live_entry(run: TrainingRun) -> ModelEntry | None:
+    """The current run as a model a page can use, when it holds one (even mid-training)."""
+    if not (run.history.epoch or run.status in (RUNNING, PAUSED, FINISHED, STOPPED)):
+        return None
+    label = LIVE_PREFIX + run_label(run)
+    entry = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live", finite=True)
+    if run.status != RUNNING:
+        # Weights that no longer move are checked once per state; a running model is left to
+        # the run, which fails (and stops) at the first NaN loss.
+        state = (run.status, len(run.history.trace_x), len(run.history.epoch))
+        checked = getattr(run, "ui_finite", None)
+        if checked is None or checked[0] != state:
+            run.ui_finite = (state, is_finite_model(run.models))
+        entry.finite = run.ui_finite[1]
+    return entry
+
+
+def _all_models() -> dict[str, ModelEntry]:
     out: dict[str, ModelEntry] = {}
     run = current_run()
-    if run is not None and (run.history.epoch or run.status in (RUNNING, PAUSED, FINISHED, STOPPED)):
-        label = LIVE_PREFIX + run_label(run)
-        out[label] = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live")
+    live = _live_entry(run) if run is not None else None
+    if live is not None:
+        out[live.label] = live
     for label, entry in st.session_state.get(MODELS_KEY, {}).items():
         # a finished run is also kept under its own label: list the model once
         if run is None or entry.models is not run.models:
             out[label] = entry
     return out
+
+
+def models_available() -> dict[str, ModelEntry]:
+    """Every model a page can show: the live run (even mid-training) and those kept.
+
+    A model whose weights went NaN or infinite (a diverged run) is left out: it draws
+    blank images and every score of it is meaningless. :func:`diverged_models` lists them.
+    """
+    return {label: e for label, e in _all_models().items() if e.is_finite()}
+
+
+def diverged_models() -> list[str]:
+    """Labels of the session's models that are not offered because their training diverged."""
+    return [label for label, e in _all_models().items() if not e.is_finite()]
 
 
 def entry_dataset(entry: ModelEntry) -> Dataset:

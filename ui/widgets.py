@@ -58,8 +58,9 @@ def guard(main: Callable[[], Any]) -> None:
 def param_widget(name: str, label: str, key: str, disabled: bool = False) -> Any:
     """The input for one hyperparameter, chosen from its schema in ``aecore.variants.PARAMS``.
 
-    Layer lists and log-scale numbers (learning rate, L1) are text, so any value can be
-    typed and ``aecore`` gets to say what is wrong with it.
+    Layer lists and log-scale numbers (learning rate, L1) are text and whole numbers have no
+    limits on the widget, so any value can be typed and ``aecore`` gets to say what is wrong
+    with it (the page then disables Start and says why).
     """
     p = PARAMS[name]
     if p.kind == "bool":
@@ -70,12 +71,24 @@ def param_widget(name: str, label: str, key: str, disabled: bool = False) -> Any
     if p.kind == "choice":
         return st.selectbox(label, p.choices, key=key, help=p.help, disabled=disabled)
     if p.kind == "int":
-        return st.number_input(label, min_value=int(p.low), max_value=int(p.high), step=1, key=key,
-                               help=p.help, disabled=disabled)
+        # No min/max on the widget: a browser keeps the old value of an out-of-range entry
+        # without a word. The field takes what is typed and aecore's check says what is wrong.
+        return st.number_input(label, step=1, key=key, help=f"{p.help} ({int(p.low):,} to {int(p.high):,})",
+                               disabled=disabled)
     if p.log:
         return st.text_input(label, key=key, help=p.help + " (e.g. 0.001 or 1e-3)", disabled=disabled)
     return st.slider(label, min_value=float(p.low), max_value=float(p.high), step=0.05, key=key,
                      help=p.help, disabled=disabled)
+
+
+_SPELLED = ("No", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten")
+
+
+def plural(n: int, word: str, words: str | None = None, spell: bool = False) -> str:
+    """"1 class", "10 classes", "4,000 images": a count with its noun in the right number;
+    ``spell`` writes counts up to ten as a word that starts a sentence ("Six test images")."""
+    count = _SPELLED[n] if spell and 0 <= n < len(_SPELLED) else f"{n:,}"
+    return f"{count} {word if n == 1 else (words or word + 's')}"
 
 
 def status_line(status: str, extra: str = "") -> None:
@@ -92,8 +105,9 @@ def variant_caption(name: str) -> None:
 def dataset_provenance(ds: Dataset) -> None:
     """Say plainly where the images come from, and when a fallback happened."""
     h, w = ds.image_shape
-    st.caption(f"**{ds.name}** · {len(ds.x_train):,} training / {len(ds.x_test):,} test images of "
-               f"{h}x{w} pixels · {ds.num_classes} classes · source: {ds.source}")
+    test = plural(len(ds.x_test), "test image")
+    st.caption(f"**{ds.name}** · {len(ds.x_train):,} training / {test} of "
+               f"{h}x{w} pixels · {plural(ds.num_classes, 'class', 'classes')} · source: {ds.source}")
     if ds.notice:
         st.warning(ds.notice)
     elif ds.is_sample:
@@ -102,8 +116,18 @@ def dataset_provenance(ds: Dataset) -> None:
 
 
 def require_model(purpose: str) -> dict:
-    """The session's models, or an info box with a link to Train and ``st.stop()``."""
+    """The session's usable models, or an info box with a link to Train and ``st.stop()``.
+
+    A model whose training diverged (NaN weights) is never offered; the page says so
+    plainly, so a student knows where their run went.
+    """
     available = state.models_available()
+    diverged = state.diverged_models()
+    if diverged:
+        names = ", ".join(f"“{label}”" for label in diverged)
+        st.warning(f"{names} {'is' if len(diverged) == 1 else 'are'} not offered here: its training diverged "
+                   "(the weights became NaN or infinite), so it draws blank images and any score of it "
+                   "would be meaningless. Lower the learning rate and train again.", icon=":material/error:")
     if not available:
         st.info(f"Train a model on the Train page first … then come back here to {purpose}.")
         st.page_link("app_pages/train.py", label="Go to the Train page", icon=":material/model_training:")
