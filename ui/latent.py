@@ -130,7 +130,7 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
         elif method == TSNE:
             emb = projections.tsne(s.x, perplexity=perplexity, random_state=s.seed, progress=progress)
         elif method == AE:
-            code = encode(entry.models, entry.config, s.x)
+            code = encode(entry.models, entry.config, s.x, labels=s.y)  # a conditional VAE needs them
             emb = projections.code_to_2d(code, "tsne", random_state=s.seed, progress=progress,
                                          **({"perplexity": perplexity} if code.shape[1] > 2 else {}))
         else:
@@ -141,6 +141,15 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
     return Projection(method, panel_title(method, entry, s), emb, seconds, was_cached, code)
 
 
+def is_vae_entry(entry: ModelEntry | None) -> bool:
+    """True for a VAE, whose map is the fourth kind: its code means (the encoder's first output)."""
+    if entry is None:
+        return False
+    from aecore.vae import is_vae  # imports Keras, which a model in the session has loaded already
+
+    return is_vae(entry.models)
+
+
 def panel_title(method: str, entry: ModelEntry | None, s: Sample) -> str:
     d = int(np.prod(s.x.shape[1:]))
     if method == PCA:
@@ -148,12 +157,16 @@ def panel_title(method: str, entry: ModelEntry | None, s: Sample) -> str:
     if method == TSNE:
         return f"t-SNE of the pixels ({d}-d → 2-d)"
     k = entry.code_size if entry is not None else 0
+    if is_vae_entry(entry):
+        return "VAE code (means, 2-d)" if k <= 2 else f"VAE code (means, {k}-d) → t-SNE"
     return "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
 
 
 def method_name(method: str, entry: ModelEntry | None) -> str:
     if method == AE:
         k = entry.code_size if entry is not None else 0
+        if is_vae_entry(entry):
+            return "VAE code (means)" if k <= 2 else f"VAE code (means, {k}-d) + t-SNE"
         return "Autoencoder code" if k <= 2 else f"Autoencoder code ({k}-d) + t-SNE"
     return {PCA: "PCA", TSNE: "t-SNE"}[method]
 
