@@ -122,14 +122,20 @@ def is_finite_model(models: Models) -> bool:
     return all(bool(np.isfinite(w).all()) for w in models.autoencoder.get_weights())
 
 
+def label_width(model) -> int:
+    """How wide the one-hot label a Keras model takes as its second input is (0: no label)."""
+    inputs = getattr(model, "inputs", None) or []
+    return int(inputs[1].shape[-1]) if len(inputs) == 2 else 0
+
+
 def is_conditional(models: Models) -> bool:
     """True when the model also takes each image's class (a conditional VAE)."""
-    return len(models.encoder.inputs) == 2
+    return label_width(models.encoder) > 0
 
 
 def n_classes_of(models: Models) -> int:
     """How many classes a conditional model's one-hot label has (0 for other models)."""
-    return int(models.encoder.inputs[1].shape[-1]) if is_conditional(models) else 0
+    return label_width(models.encoder)
 
 
 def one_hot(models: Models, labels, n: int | None = None) -> np.ndarray:
@@ -138,7 +144,10 @@ def one_hot(models: Models, labels, n: int | None = None) -> np.ndarray:
     A single int is repeated ``n`` times. Raises ``ValueError`` for a model that takes no
     label or a label outside ``0 .. n_classes - 1``.
     """
-    k = n_classes_of(models)
+    return _one_hot(n_classes_of(models), labels, n)
+
+
+def _one_hot(k: int, labels, n: int | None) -> np.ndarray:
     if not k:
         raise ValueError("label needs a conditional VAE; this model was trained with conditional=false")
     arr = np.asarray(labels)
@@ -154,26 +163,26 @@ def one_hot(models: Models, labels, n: int | None = None) -> np.ndarray:
     return np.eye(k, dtype=np.float32)[arr]
 
 
-def with_labels(models: Models, x: np.ndarray, labels) -> np.ndarray | list[np.ndarray]:
-    """What a model's first input ``x`` is fed as: ``x`` itself, or ``[x, one-hot labels]``
-    for a conditional model.
+def with_labels(model, x: np.ndarray, labels) -> np.ndarray | list[np.ndarray]:
+    """What a Keras ``model`` (an encoder, decoder or autoencoder) is fed: ``x`` itself, or
+    ``[x, one-hot labels]`` when it takes a label (a conditional VAE's parts).
 
     ``labels`` are ints (one per row of ``x``, or one for all), or float rows ``(n,
     n_classes)`` used as they are (a label half way between two classes). Models without a
     label input ignore them, so a caller that has the labels can always pass them; a
     conditional model without them raises ``ValueError``.
     """
-    if not is_conditional(models):
+    k = label_width(model)
+    if not k:
         return x
     if labels is None:
         raise ValueError("this is a conditional VAE: give the images' labels too")
     rows = np.asarray(labels)
     if rows.ndim == 2 and rows.dtype.kind == "f":
-        k = n_classes_of(models)
         if rows.shape != (len(x), k):
             raise ValueError(f"label rows must have shape ({len(x)}, {k}), got {rows.shape}")
         return [x, rows.astype(np.float32)]
-    return [x, one_hot(models, rows, len(x))]
+    return [x, _one_hot(k, rows, len(x))]
 
 
 def predict_batches(model, x, batch_size: int, all_outputs: bool = False):
@@ -205,7 +214,7 @@ def encode(models: Models, config: dict[str, Any], x_uint8: np.ndarray, batch_si
     ``labels`` (ints, one per image) are needed by a conditional VAE and ignored by others.
     """
     x = to_model_space(x_uint8, config["scaling"])
-    code = predict_batches(models.encoder, with_labels(models, x, labels), batch_size)
+    code = predict_batches(models.encoder, with_labels(models.encoder, x, labels), batch_size)
     return np.ascontiguousarray(code.reshape(len(x), -1), dtype=np.float32)
 
 
@@ -216,7 +225,7 @@ def decode(models: Models, config: dict[str, Any], codes: np.ndarray, batch_size
     ``labels``: the class to draw, for a conditional VAE (see :func:`with_labels`).
     """
     codes = np.asarray(codes, dtype=np.float32).reshape((-1, *models.code_shape))
-    return to_pixels(predict_batches(models.decoder, with_labels(models, codes, labels), batch_size),
+    return to_pixels(predict_batches(models.decoder, with_labels(models.decoder, codes, labels), batch_size),
                      config["scaling"])
 
 
@@ -230,7 +239,7 @@ def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, noi
     x = to_model_space(x_uint8, config["scaling"])
     if noise_factor > 0:
         x = add_noise(x, noise_factor, noise_kind, noise_seed, value_range(config))
-    y = predict_batches(models.autoencoder, with_labels(models, x, labels), batch_size)
+    y = predict_batches(models.autoencoder, with_labels(models.autoencoder, x, labels), batch_size)
     return to_pixels(x, config["scaling"]), to_pixels(y, config["scaling"])
 
 

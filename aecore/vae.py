@@ -266,7 +266,7 @@ def posterior(models: Models, config: dict[str, Any], x_uint8: np.ndarray, y=Non
     """(z_mean, z_log_var) of uint8 images, each float32 ``(n, code_dim)``."""
     x = to_model_space(x_uint8, config["scaling"])
     labels = _needs_labels(models, y, len(x))
-    out = inference.predict_batches(models.encoder, inference.with_labels(models, x, labels), batch_size,
+    out = inference.predict_batches(models.encoder, inference.with_labels(models.encoder, x, labels), batch_size,
                                     all_outputs=True)
     return out[0], out[1]
 
