@@ -103,7 +103,7 @@ def main() -> None:
     memory.remember_widgets(KEPT, (*DEFAULTS, MODEL, CLASS))
 
     idx = dn.pick_indices(ds.y_test, count, mode, memory.value(SEED), cls)
-    comp = dn.compare(entries, ds.x_test[idx], factor, kind)
+    comp = dn.compare(entries, ds.x_test[idx], factor, kind, labels=ds.y_test[idx])
     names = ["A", "B"] if len(entries) > 1 else [""]
     noisy_errors = [dn.fmt_error(metric, m, p) for m, p in zip(comp.noisy_mse, comp.noisy_psnr, strict=True)]
     rows = [("Original", comp.clean, [ds.class_names[int(c)] for c in ds.y_test[idx]]),

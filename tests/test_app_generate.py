@@ -164,3 +164,15 @@ def test_an_uploaded_vae_file_loads_and_draws(which, request, tiny_data, tmp_pat
     assert at.selectbox(key="gn_model").value == entry.label
     assert {"gn_map", "gn_strip"} <= set(_charts(at))
     assert ("gn_class_rows" in _charts(at)) is (which == "cvae_run")
+
+
+def test_home_and_denoise_take_a_conditional_vae(cvae_run):
+    """Every page that reconstructs passes the test digits' classes, so a CVAE works there too."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[RUN_KEY] = cvae_run
+    at.run()  # Home shows the newest model: this one
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("your model" in c.value for c in at.caption)
+    at.switch_page("app_pages/denoise.py").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.get("plotly_chart")
