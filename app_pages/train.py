@@ -181,6 +181,12 @@ def live_section(run):
     live()
 
 
+def loss_text(value: float) -> str:
+    """0.0923 for a per-pixel loss; 163.2 for a VAE's nats per image (four decimals would not
+    fit the metric's column on a 1024-pixel screen)."""
+    return f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
+
+
 def draw(run, status0):
     snap = run.snapshot()
     if snap.status != status0:
@@ -197,10 +203,10 @@ def draw(run, status0):
     h = snap.history
     m = st.columns(3)
     if h.loss:
-        m[0].metric("Train loss", f"{h.loss[-1]:.4f}")
+        m[0].metric("Train loss", loss_text(h.loss[-1]))
     else:  # during the first epoch: the latest batch
-        m[0].metric("Train loss (batch)", f"{h.trace_loss[-1]:.4f}" if h.trace_loss else "–")
-    m[1].metric("Validation loss", f"{h.val_loss[-1]:.4f}" if h.val_loss else "–")
+        m[0].metric("Train loss (batch)", loss_text(h.trace_loss[-1]) if h.trace_loss else "–")
+    m[1].metric("Validation loss", loss_text(h.val_loss[-1]) if h.val_loss else "–")
     m[2].metric("Learning rate", f"{snap.learning_rate:g}")
     st.plotly_chart(plots.loss_figure(h, cfg["loss"]), key="chart_loss", theme=None, config={"displayModeBar": False})
     if cfg["variant"] == "vae":

@@ -162,7 +162,7 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         fig = make_subplots(
             rows=2, cols=n, specs=[[{"colspan": n}] + [None] * (n - 1), [{} for _ in terms]],
             row_heights=[0.6, 0.4], vertical_spacing=0.2, horizontal_spacing=0.14,
-            subplot_titles=["total"] + [TERM_TITLES.get(t, t) for t in terms],
+            subplot_titles=[""] + [TERM_TITLES.get(t, t) for t in terms],  # the total's axis title says it
         )
         main: dict = dict(row=1, col=1)
     else:
