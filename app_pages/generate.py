@@ -44,7 +44,8 @@ def pick_vae():
     labels = list(vaes)
     kept = memory.kept_values(KEPT)
     memory.keep_valid(MODEL, labels, kept.get(MODEL) if kept.get(MODEL) in labels else labels[-1])
-    label = st.selectbox("VAE", labels, key=MODEL, format_func=lambda x: f"{x} ({gen.model_caption(vaes[x])})")
+    c1, _ = st.columns([3, 2])
+    label = c1.selectbox("VAE", labels, key=MODEL, format_func=lambda x: f"{x} ({gen.model_caption(vaes[x])})")
     return vaes[label], available
 
 
@@ -53,7 +54,7 @@ def samples_section(entry, ds, seed: int, k: int) -> None:
     st.caption(f"Each digit is decoded from a code drawn at random from N(0, I), the distribution the KL "
                f"term pulled the codes towards. Seed {seed}: the same seed always draws the same digits.")
     if not k:
-        st.plotly_chart(plots.image_grid(gen.prior_samples(entry, seed), cols=gen.SAMPLE_COLS, tile_px=60),
+        st.plotly_chart(plots.image_grid(gen.prior_samples(entry, seed), cols=gen.SAMPLE_COLS, tile_px=72),
                         key=CHARTS["samples"], config=STATIC)
         st.caption("Train the preset **Conditional VAE: ask for a digit** to ask for a given digit.")
         return
@@ -97,8 +98,9 @@ def latent_section(entry, ds, k: int) -> None:
         st.plotly_chart(gen.latent_map(p, s, ds.class_names, colors, (z1, z2), limit), key=MAP,
                         on_select=gen.map_callback(MAP, (Z1, Z2), limit), selection_mode=("points", "box"),
                         config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage", "autoScale2d"]})
-        st.caption(f"The code means of {len(s.idx):,} test digits, coloured by class. Click anywhere (or drag "
-                   "a box: its centre counts) to move the cross, or use the sliders.")
+        st.caption(f"The code means of {len(s.idx):,} test digits, coloured by class. Click anywhere to move "
+                   "the circle (or pick box select in the chart's toolbar and drag a box: its centre counts), "
+                   "or use the sliders.")
     with c3:
         images, a1, a2 = gen.manifold(entry, label)
         st.plotly_chart(lt.manifold_figure(images, a1, a2, height=420), key=CHARTS["manifold"], config=STATIC)
@@ -131,7 +133,7 @@ def interpolation_section(entry, ds, available) -> None:
                                     format_func=lambda x: f"{x} (code {plains[x].code_size}-d)")]
     strips = gen.interpolation(entry, plain, ds.x_test[ia], ds.x_test[ib], int(ds.y_test[ia]), int(ds.y_test[ib]),
                                steps)
-    st.plotly_chart(plots.image_grid(np.concatenate([r.images for r in strips]), cols=steps, tile_px=56,
+    st.plotly_chart(plots.image_grid(np.concatenate([r.images for r in strips]), cols=steps, tile_px=80,
                                      row_labels=[r.label for r in strips]),
                     key=CHARTS["strip"], config=STATIC)
     st.caption(f"Test digit #{ia} (a {names[int(ds.y_test[ia])]}) to #{ib} (a {names[int(ds.y_test[ib])]}). "

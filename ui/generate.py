@@ -57,7 +57,7 @@ def plain_entries(available: Mapping[str, ModelEntry], image_shape: tuple[int, i
 
 
 def model_caption(entry: ModelEntry) -> str:
-    """"2-d code, β = 1, conditional on 10 classes, 20 epochs"."""
+    """"2-d code, β = 1, conditional on 10 classes"."""
     bits = [f"{entry.code_size}-d code"]
     beta = entry.config.get("beta")
     if beta is not None:
@@ -65,7 +65,6 @@ def model_caption(entry: ModelEntry) -> str:
     k = inference.n_classes_of(entry.models)
     if k:
         bits.append(f"conditional on {k} classes")
-    bits.append(f"{len(entry.history.epoch)} epochs")
     return ", ".join(bits)
 
 
@@ -176,8 +175,8 @@ def latent_map(p: lt.Projection, s: lt.Sample, class_names, colors: dict[str, st
     """The test digits' code means coloured by class, with the chosen code as a cross.
 
     An invisible grid of points covers the map, so a click anywhere selects the code
-    under the pointer; dragging a box selects its centre. The dashed square is the area
-    the manifold grid is drawn from.
+    under the pointer; a box dragged with the toolbar's box select picks its centre. The
+    dashed square is the area the manifold grid is drawn from.
     """
     fig = lt.scatter_figure(p, s, class_names, colors, height=height)
     fig.update_traces(selected=dict(marker=dict(opacity=0.8)), unselected=dict(marker=dict(opacity=0.8)))
@@ -189,11 +188,17 @@ def latent_map(p: lt.Projection, s: lt.Sample, class_names, colors: dict[str, st
         unselected=dict(marker=dict(opacity=0)), hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra></extra>",
     ))
     fig.add_shape(type="rect", x0=-span, y0=-span, x1=span, y1=span, line=dict(color="#888", dash="dash"))
-    fig.add_trace(go.Scatter(
+    # WebGL points are drawn over SVG ones, so the chosen code is a WebGL trace added last,
+    # and its cross-hair lines are shapes (drawn above every trace)
+    for line in (dict(x0=z[0], x1=z[0], y0=-limit, y1=limit), dict(x0=-limit, x1=limit, y0=z[1], y1=z[1])):
+        fig.add_shape(type="line", line=dict(color="#111", width=1.5), opacity=0.7, layer="above", **line)
+    fig.add_trace(go.Scattergl(
         x=[z[0]], y=[z[1]], mode="markers", name="chosen code", showlegend=False, hoverinfo="skip",
-        marker=dict(symbol="x-thin", size=22, line=dict(width=4, color="#111")),
+        marker=dict(symbol="circle-open", size=20, line=dict(width=3, color="#111"), color="#111"),
     ))
-    fig.update_layout(dragmode="select", hovermode="closest", margin=dict(l=10, r=10, t=10, b=10),
+    # No drag mode: Streamlit makes a click select a point only outside box/lasso mode (box
+    # select stays one click away in the chart's toolbar)
+    fig.update_layout(dragmode=False, hovermode="closest", margin=dict(l=10, r=10, t=10, b=10),
                       font=dict(size=FONT_SIZE - 3))
     fig.update_xaxes(range=[-limit, limit], title="z1", constrain="domain")
     fig.update_yaxes(range=[-limit, limit], title="z2", scaleanchor="x", constrain="domain")
