@@ -17,10 +17,21 @@ HEADINGS = {"Home": "Autoencoder Lab", "Train": "Train an autoencoder", "Denoise
 
 
 def goto_page(page, title: str) -> None:
-    """Navigate inside the same session (a fresh URL would be a new session without the model)."""
-    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"]').filter(
+    """Navigate inside the same session (a fresh URL would be a new session without the model).
+
+    With more than one navigation section (Learn, Beyond) the top bar shows each section as
+    a menu; the menu holding the page is opened first.
+    """
+    link = page.locator('[data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"], '
+                        '[data-testid="stTopNavDropdownLink"]').filter(
         has_text=re.compile(rf"^\s*\S*\s*{re.escape(title)}\s*$")).first
     try:
+        page.locator('[data-testid="stTopNav"], [data-testid="stSidebarNav"]').first.wait_for(timeout=90_000)
+        for section in page.locator('[data-testid="stTopNavSection"]').all():
+            if link.is_visible():
+                break
+            section.click()
+            page.wait_for_timeout(300)
         link.click(timeout=90_000)
     except Exception:
         shot(page, f"failed_goto_{title.replace(' ', '_')}")
