@@ -139,8 +139,9 @@ def interpolation_section(entry, ds, available) -> None:
     st.caption(f"Test digit #{ia} (a {names[int(ds.y_test[ia])]}) to #{ib} (a {names[int(ds.y_test[ib])]}). "
                "**pixels**: the two pictures cross-faded, two ghosts on top of each other. **VAE**: decoded "
                "from evenly spaced points on the straight line between the two code means; the KL term packed "
-               "the codes together, so every point on the way is a digit. **plain AE**: the same walk through "
-               "a plain autoencoder's code, which leaves gaps between classes where its decoder draws smudges.")
+               "the codes together, so every point on the way is a digit."
+               + (" **plain AE**: the same walk through a plain autoencoder's code, which leaves gaps between "
+                  "classes where its decoder draws smudges." if plain is not None else ""))
     if plain is None:
         st.info("No plain autoencoder in this session to compare with: train one on the Train page (the preset "
                 "**2-D autoencoder, tuned for the offline sample** has a 2-d code like the VAE's).")
@@ -160,8 +161,10 @@ def main() -> None:
         st.stop()
     ds = state.entry_dataset(entry)
     k = n_classes_of(entry.models)
-    memory.restore_widgets(KEPT, {SEED: 0, Z1: 0.0, Z2: 0.0, CLASS: 7 if k > 7 else 0, FROM_CLASS: 2 % ds.num_classes,
-                                  FROM_N: 0, TO_CLASS: 7 % ds.num_classes, TO_N: 0, STEPS: gen.STEPS[2]})
+    memory.restore_widgets(KEPT, {SEED: 0, Z1: 0.0, Z2: 0.0, CLASS: 7 if k > 7 else 0,
+                                  # a 1 and a 0 sit on opposite sides of a 2-d VAE's map: the walk crosses it
+                                  FROM_CLASS: 1 % ds.num_classes, FROM_N: 0, TO_CLASS: 0, TO_N: 0,
+                                  STEPS: gen.STEPS[2]})
     memory.keep_valid(CLASS, list(range(k)) or [0], 7 if k > 7 else 0)
     c1, c2, _ = st.columns([2, 2, 5], vertical_alignment="bottom")
     c1.button("New samples", key=NEW, icon=":material/casino:", on_click=memory.advance, args=(SEED,),
