@@ -29,6 +29,7 @@ LEARN = [
     st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
 ]
 BEYOND: list = [
+    st.Page("app_pages/generate.py", title="Generate", icon=":material/draw:"),
 ]
 # The top bar leaves the full width to the page on a projector.
 pages = st.navigation({"": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")

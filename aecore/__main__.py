@@ -319,7 +319,10 @@ def cmd_sample(args) -> dict[str, Any]:
     """Decode codes drawn from a VAE's prior and write them as a PNG grid."""
     from pathlib import Path
 
+    import numpy as np
+
     from aecore import vae
+    from aecore.images import mosaic, to_png
     from aecore.store import load_model_file
     from aecore.validation import check_int, check_seed
 
@@ -344,10 +347,13 @@ def cmd_sample(args) -> dict[str, Any]:
     images = vae.sample(loaded.models, loaded.config, n, seed=seed, label=args.label)
     # without --label a conditional VAE cycles through the classes: one column per class
     cols = min(n, k) if conditional and args.label is None else math.ceil(math.sqrt(n))
-    picture = vae.mosaic(images, cols=cols)
+    # Small digits are enlarged (nearest neighbour) to at least 56 pixels wide, with black
+    # gaps and a black border of 2 image pixels: white-on-black digits on one black sheet.
+    scale = max(1, math.ceil(56 / images.shape[1]))
+    picture = np.pad(mosaic(images, cols=cols, pad=2 * scale, scale=scale, background=0), 2 * scale)
     if not out.parent.is_dir():
         raise CliError(f"--out folder {str(out.parent)!r} does not exist")
-    out.write_bytes(vae.to_png(picture, tile=images.shape[1]))
+    out.write_bytes(to_png(picture))
     return {
         "model": str(args.model),
         "out": str(out),

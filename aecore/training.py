@@ -286,21 +286,22 @@ class TrainingRun:
             return Snapshot(self.status, self.reason, progress, self.history.copy(), self._learning_rate)
 
     def predict(self, x_uint8: np.ndarray, noise_factor: float = 0.0, noise_kind: str = "gaussian",
-                noise_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                noise_seed: int = 0, *, labels=None) -> tuple[np.ndarray, np.ndarray]:
         """Reconstruct uint8 images (optionally corrupted first) with the current weights.
 
         Safe to call while the worker trains: a forward pass reads the weights as they are;
         the predict lock keeps two pages' calls from interleaving on one model. Returns
         ``(inputs, reconstructions)`` in pixel space [0, 1] (see :func:`aecore.inference.reconstruct`).
+        ``labels`` (the images' classes) are needed by a conditional VAE, ignored by others.
         """
         with self._predict_lock:
             return inference.reconstruct(self.models, self.config, x_uint8, noise_factor, noise_kind,
-                                         noise_seed)
+                                         noise_seed, labels=labels)
 
-    def encode(self, x_uint8: np.ndarray) -> np.ndarray:
+    def encode(self, x_uint8: np.ndarray, *, labels=None) -> np.ndarray:
         """The code of uint8 images, flattened to float32 (n, code_size) (:func:`aecore.inference.encode`)."""
         with self._predict_lock:
-            return inference.encode(self.models, self.config, x_uint8)
+            return inference.encode(self.models, self.config, x_uint8, labels=labels)
 
     # ------------------------------------------------------------------ worker
     def _thread_done(self) -> bool:

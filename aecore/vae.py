@@ -14,13 +14,14 @@ Lambda layers, so a saved ``.keras`` file loads in Keras' safe mode once this mo
 imported (``aecore.store`` imports it before loading).
 
 Every function here takes uint8 images and, for a conditional model, integer labels, and
-returns images in [0, 1]; a non-conditional model's encode/decode/reconstruct go through
-:mod:`aecore.inference`.
+returns images in [0, 1]. Running the models (with or without the label) is
+:mod:`aecore.inference`'s job, for a VAE as for any autoencoder; the functions here add what
+is particular to a VAE (its posterior, the prior, the ELBO) and refuse a label given to the
+wrong kind of model. Pictures of the results go through :mod:`aecore.images`.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
@@ -29,13 +30,9 @@ import numpy as np
 from keras import ops
 
 from aecore import inference, metrics
-from aecore.models import Models, conv_sizes, to_model_space, to_pixels
-from aecore.noise import add_noise
+from aecore.inference import is_conditional, n_classes_of, one_hot
+from aecore.models import Models, conv_sizes, to_model_space
 from aecore.validation import check_int, check_seed
-from aecore.variants import value_range
-
-# Up to this many images a direct call is faster than predict() (as in aecore.inference).
-_DIRECT_CALL_MAX = 256
 
 
 # ---------------------------------------------------------------------------- layers
@@ -246,59 +243,21 @@ def require_vae(models: Models, config: dict[str, Any] | None) -> None:
         raise ValueError(f"this is a {kind} model, not a VAE: train one with --variant vae")
 
 
-def is_conditional(models: Models) -> bool:
-    """True when the encoder also takes a label (the conditional VAE)."""
-    return len(models.encoder.inputs) == 2
-
-
-def n_classes_of(models: Models) -> int:
-    """How many classes a conditional VAE's label input has (0 for a plain VAE)."""
-    return int(models.encoder.inputs[1].shape[-1]) if is_conditional(models) else 0
-
-
-def one_hot(models: Models, labels, n: int | None = None) -> np.ndarray:
-    """float32 one-hot rows for integer labels, checked against the model's classes.
-
-    A single int is repeated ``n`` times. Raises ``ValueError`` for a plain VAE or a label
-    outside ``0 .. n_classes - 1``.
-    """
-    k = n_classes_of(models)
-    if not k:
-        raise ValueError("label needs a conditional VAE; this model was trained with conditional=false")
-    arr = np.asarray(labels)
-    if arr.ndim == 0:
-        arr = np.full(1 if n is None else n, arr)
-    if arr.dtype.kind not in "iu" or arr.ndim != 1:
-        raise ValueError(f"labels must be whole numbers between 0 and {k - 1}, got {labels!r:.60}")
-    bad = arr[(arr < 0) | (arr >= k)]
-    if bad.size:
-        raise ValueError(f"label must be between 0 and {k - 1} for this model's {k} classes, got {int(bad[0])}")
-    if n is not None and len(arr) != n:
-        raise ValueError(f"got {len(arr)} labels for {n} images")
-    return np.eye(k, dtype=np.float32)[arr]
-
-
 def _needs_labels(models: Models, y, n: int):
-    """The one-hot labels a conditional model needs (None for a plain VAE)."""
+    """Refuse labels for a plain VAE and their absence for a conditional one; returns ``y``.
+
+    (:mod:`aecore.inference` ignores labels a model does not take, so any caller can pass
+    them; here, where a VAE is asked for by name, a label given to the wrong kind is a
+    mistake worth naming.)
+    """
     if not is_conditional(models):
         if y is not None:
             raise ValueError("labels were given but this VAE is not conditional (conditional=false)")
         return None
     if y is None:
         raise ValueError("this is a conditional VAE: give the images' labels too")
-    return one_hot(models, y, n)
-
-
-def _run(model, inputs, batch_size: int = 512):
-    """Call ``model`` on an array or a list of arrays; returns NumPy (a list for several outputs)."""
-    n = len(inputs[0]) if isinstance(inputs, list) else len(inputs)
-    if n <= _DIRECT_CALL_MAX:
-        out = model(inputs, training=False)
-    else:
-        out = model.predict(inputs, batch_size=batch_size, verbose=0)
-    if isinstance(out, (list, tuple)):
-        return [np.asarray(o) for o in out]
-    return np.asarray(out)
+    one_hot(models, y, n)  # checks the labels' range and count
+    return y
 
 
 # ---------------------------------------------------------------------------- using a model
@@ -307,41 +266,28 @@ def posterior(models: Models, config: dict[str, Any], x_uint8: np.ndarray, y=Non
     """(z_mean, z_log_var) of uint8 images, each float32 ``(n, code_dim)``."""
     x = to_model_space(x_uint8, config["scaling"])
     labels = _needs_labels(models, y, len(x))
-    out = _run(models.encoder, x if labels is None else [x, labels], batch_size)
+    out = inference.predict_batches(models.encoder, inference.with_labels(models.encoder, x, labels), batch_size,
+                                    all_outputs=True)
     return out[0], out[1]
 
 
 def encode(models: Models, config: dict[str, Any], x_uint8: np.ndarray, y=None, batch_size: int = 512) -> np.ndarray:
     """The code means of uint8 images, float32 ``(n, code_dim)`` (labels for a conditional VAE)."""
-    if not is_conditional(models):
-        _needs_labels(models, y, len(x_uint8))
-        return inference.encode(models, config, x_uint8, batch_size)
-    return np.ascontiguousarray(posterior(models, config, x_uint8, y, batch_size)[0], dtype=np.float32)
+    return inference.encode(models, config, x_uint8, batch_size, labels=_needs_labels(models, y, len(x_uint8)))
 
 
 def decode(models: Models, config: dict[str, Any], codes: np.ndarray, y=None, batch_size: int = 512) -> np.ndarray:
     """Images ``(n, h, w)`` in [0, 1] drawn from codes (and labels for a conditional VAE)."""
-    if not is_conditional(models):
-        _needs_labels(models, y, len(codes))
-        return inference.decode(models, config, codes, batch_size)
-    codes = np.asarray(codes, dtype=np.float32).reshape((-1, *models.code_shape))
-    labels = _needs_labels(models, y, len(codes))
-    return to_pixels(_run(models.decoder, [codes, labels], batch_size), config["scaling"])
+    n = len(np.asarray(codes, dtype=np.float32).reshape((-1, *models.code_shape)))
+    return inference.decode(models, config, codes, batch_size, labels=_needs_labels(models, y, n))
 
 
 def reconstruct(models: Models, config: dict[str, Any], x_uint8: np.ndarray, y=None, noise_factor: float = 0.0,
                 noise_kind: str = "gaussian", noise_seed: int = 0,
                 batch_size: int = 512) -> tuple[np.ndarray, np.ndarray]:
     """(inputs, reconstructions from the code mean), both in [0, 1]; labels for a conditional VAE."""
-    if not is_conditional(models):
-        _needs_labels(models, y, len(x_uint8))
-        return inference.reconstruct(models, config, x_uint8, noise_factor, noise_kind, noise_seed, batch_size)
-    x = to_model_space(x_uint8, config["scaling"])
-    labels = _needs_labels(models, y, len(x))
-    if noise_factor > 0:
-        x = add_noise(x, noise_factor, noise_kind, noise_seed, value_range(config))
-    out = _run(models.autoencoder, [x, labels], batch_size)
-    return to_pixels(x, config["scaling"]), to_pixels(out, config["scaling"])
+    return inference.reconstruct(models, config, x_uint8, noise_factor, noise_kind, noise_seed, batch_size,
+                                 labels=_needs_labels(models, y, len(x_uint8)))
 
 
 def sample(models: Models, config: dict[str, Any], n: int, seed: int = 0, label=None) -> np.ndarray:
@@ -373,23 +319,13 @@ def interpolate(models: Models, config: dict[str, Any], x_a: np.ndarray, x_b: np
     """Decoded images ``(steps, h, w)`` along the straight line between two images' code means.
 
     ``x_a`` and ``x_b`` are single uint8 images ``(h, w)``. A conditional VAE needs their
-    labels; the one-hot label then moves along the line too.
+    labels; the one-hot label then moves along the line too (:func:`aecore.inference.interpolate`).
     """
-    steps = check_int("steps", steps, low=2, high=1000)
-    pair = np.stack([np.asarray(x_a), np.asarray(x_b)])
-    if pair.ndim != 3:
-        raise ValueError(f"x_a and x_b must be single (h, w) images, got shapes {np.shape(x_a)} and {np.shape(x_b)}")
-    labels = None if y_a is None and y_b is None else [y_a, y_b]
+    labels = None if y_a is None and y_b is None else (y_a, y_b)
     if labels is not None and None in labels:
         raise ValueError("give both labels (y_a and y_b) or neither")
-    codes = encode(models, config, pair, None if labels is None else np.asarray(labels))
-    t = np.linspace(0.0, 1.0, steps, dtype=np.float32)[:, None]
-    line = (1 - t) * codes[0] + t * codes[1]
-    if not is_conditional(models):
-        return decode(models, config, line)
-    hot = one_hot(models, np.asarray(labels))
-    soft = (1 - t) * hot[0] + t * hot[1]
-    return to_pixels(_run(models.decoder, [line, soft.astype(np.float32)]), config["scaling"])
+    _needs_labels(models, None if labels is None else np.asarray(labels), 2)
+    return inference.interpolate(models, config, x_a, x_b, steps, labels=labels)
 
 
 def manifold(models: Models, config: dict[str, Any], grid: int = 15, span: float = 2.0,
@@ -468,32 +404,3 @@ def labelled_data(models: Models, config: dict[str, Any], dataset, seed: int, va
         return train, None
     x = to_model_space(val_x, config["scaling"])
     return train, ((x, one_hot(models, val_y, len(val_x))), x)
-
-
-# ---------------------------------------------------------------------------- pictures
-def mosaic(images: np.ndarray, cols: int | None = None, pad: int = 2) -> np.ndarray:
-    """A uint8 grid picture of images ``(n, h, w)`` in [0, 1], ``pad`` black pixels apart."""
-    images = np.asarray(images, dtype=np.float32)
-    n, h, w = images.shape
-    cols = cols or math.ceil(math.sqrt(n))
-    rows = math.ceil(n / cols)
-    out = np.zeros((rows * (h + pad) + pad, cols * (w + pad) + pad), np.uint8)
-    for i, im in enumerate(np.clip(images, 0, 1)):
-        r, c = divmod(i, cols)
-        top, left = pad + r * (h + pad), pad + c * (w + pad)
-        out[top:top + h, left:left + w] = np.round(im * 255).astype(np.uint8)
-    return out
-
-
-def to_png(picture: np.ndarray, min_tile: int = 56, tile: int = 28) -> bytes:
-    """PNG bytes of a uint8 grey picture, enlarged (nearest neighbour) so a ``tile``-pixel
-    image is at least ``min_tile`` pixels wide."""
-    from PIL import Image
-
-    scale = max(1, math.ceil(min_tile / max(tile, 1)))
-    img = Image.fromarray(np.asarray(picture, np.uint8))  # 2-D uint8: grey ("L")
-    if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), Image.NEAREST)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()

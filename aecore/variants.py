@@ -425,7 +425,8 @@ def check_vae(config: dict[str, Any]) -> None:
         )
     if config["arch"] == "conv" and not config["filters"]:
         raise ValueError("arch 'conv' needs filters to list at least one conv stage, e.g. '32,64'")
-    if config["conditional"] and config["noise_factor"] > 0:
+    # .get: the Train page's architecture table builds from the architecture keys alone
+    if config["conditional"] and config.get("noise_factor", 0) > 0:
         raise ValueError(
             f"a conditional VAE trains on clean images: set noise_factor to 0 (got {config['noise_factor']:g}) "
             "or conditional to false"

@@ -107,7 +107,7 @@ def main() -> None:
     memory.remember_widgets(KEPT, (*DEFAULTS, MODEL, CLASS))
 
     idx = dn.pick_indices(ds.y_test, count, mode, memory.value(SEED), cls)
-    comp = dn.compare(entries, ds.x_test[idx], factor, kind)
+    comp = dn.compare(entries, ds.x_test[idx], factor, kind, labels=ds.y_test[idx])
     for e_label, why in comp.unmeasured.items():
         st.warning(f"“{e_label}”: {why}.", icon=":material/error:")
     names = ["A", "B"] if len(entries) > 1 else [""]

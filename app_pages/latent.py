@@ -7,6 +7,7 @@ time); selecting points in any map (click, box or lasso) shows those digits.
 import pandas as pd
 import streamlit as st
 
+from aecore.inference import is_conditional
 from ui import latent as lt
 from ui import page_memory as memory
 from ui import plots, state, widgets
@@ -129,7 +130,11 @@ def main() -> None:
     with c2:
         st.subheader("The decoder's manifold")
         ae = done.get(lt.AE)
-        if entry.code_size == 2 and ae is not None and ae.code is not None:
+        if is_conditional(entry.models):  # its decoder also needs a class: one manifold per class
+            st.caption("A conditional VAE draws the class it is told to draw, so it has one manifold per "
+                       "class: see them on the Generate page.")
+            st.page_link("app_pages/generate.py", label="Generate", icon=":material/draw:")
+        elif entry.code_size == 2 and ae is not None and ae.code is not None:
             with widgets.user_errors():
                 images, z1, z2 = lt.decode_grid(entry, ae.code)
                 st.plotly_chart(lt.manifold_figure(images, z1, z2), key=MANIFOLD,

@@ -14,8 +14,8 @@ from ui import cache, datasets, form, plots, previews, runs, saving, state, uplo
 from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
-ORDER = ("hidden", "filters", "code_dim", "activation", "loss", "optimizer", "learning_rate",
-         "batch_size", "epochs", "l1", "noise_factor", "seed")
+ORDER = ("arch", "hidden", "filters", "code_dim", "beta", "conditional", "activation", "loss", "optimizer",
+         "learning_rate", "batch_size", "epochs", "l1", "noise_factor", "seed")
 
 
 def data_section():
@@ -206,6 +206,13 @@ def draw(run, status0):
     m[1].metric("Validation loss", plots.fmt_number(h.val_loss[-1] if h.val_loss else None))
     m[2].metric("Learning rate", f"{snap.learning_rate:g}")
     st.plotly_chart(plots.loss_figure(h, cfg["loss"]), key="chart_loss", theme=None, config={"displayModeBar": False})
+    if cfg["variant"] == "vae":
+        st.caption("The total is reconstruction + β × KL, in nats per image: with β = 1 it is the negative "
+                   "ELBO. Reconstruction falls as the decoder learns to draw; KL measures how far the codes "
+                   "stray from the N(0, I) prior that new digits are drawn from.")
+        if h.epoch:
+            st.page_link("app_pages/generate.py", label="Draw new digits with this VAE on the Generate page",
+                         icon=":material/draw:")
     if snap.status == RUNNING and not h.trace_x:
         # The worker is still compiling its first step; a forward pass now would only wait for it.
         st.caption("Preparing the first batch…")

@@ -156,3 +156,17 @@ def test_selection_helpers():
     assert z2[0] > z2[-1]  # top row = largest z2
     with pytest.raises(ValueError, match="2-d code"):
         decode_grid(E(), np.zeros((5, 3)))
+
+
+@pytest.mark.parametrize("conditional", [False, True])
+def test_a_vae_is_a_fourth_kind_of_map_its_code_means(tiny_data, conditional):
+    run = trained("vae", tiny_data, hidden=[64], batch_size=64, conditional=conditional)
+    at = _latent_page(run)
+    assert not at.error, [e.value for e in at.error]
+    assert _headings(at)[0] == "#### VAE code (means, 2-d)"
+    table = at.table[0].value
+    assert list(table["method"]) == ["VAE code (means)", "PCA", "t-SNE"]
+    assert table.set_index("method").loc["VAE code (means)", "kNN-5 accuracy"] != "–"  # scored like the others
+    # a conditional VAE's decoder also needs a class: its manifolds are on the Generate page
+    assert ("lt_manifold" in _chart_keys(at)) is not conditional
+    assert any("one manifold per class" in c.value for c in at.caption) is conditional

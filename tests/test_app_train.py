@@ -289,3 +289,37 @@ def test_two_conv_runs_in_one_session_are_two_models_in_every_picker(digits):
     assert not at.exception and not at.error
     assert at.selectbox(key="dn_model").options == [
         "Current run: conv · filters 8-8 · 1 ep", "conv · filters 16-8 · 1 ep", "conv · filters 8-8 · 1 ep"]
+
+
+@pytest.mark.parametrize("preset", ["Variational autoencoder (VAE), 2-d code", "Conditional VAE: ask for a digit"])
+def test_a_vae_trains_live_with_reconstruction_and_kl_beside_the_total(preset):
+    import json
+
+    at = AppTest.from_file(APP, default_timeout=180)  # a first run imports TensorFlow: slow on a busy machine
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    at.button(key=f"train_preset_{list(PRESETS).index(preset)}").click().run()
+    assert at.selectbox(key="train_variant").value == "vae"
+    # the VAE's own settings are in view, not tucked into the expander
+    assert at.text_input(key="train_beta").value == "1"
+    assert at.checkbox(key="train_conditional").value is ("Conditional" in preset)
+    _small(at, dataset="digits", n=300, epochs=2)
+    at.text_input(key="train_hidden").input("32").run()
+    at.button(key="train_start").click().run()
+    run = _finish(at)
+    assert run.status == "finished", run.reason
+    assert not at.error, _errors(at)
+    charts = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    loss = charts["chart_loss"]
+    titles = [a["text"] for a in loss["layout"]["annotations"] if a["text"]]
+    assert titles == ["reconstruction (BCE summed over pixels)", "KL divergence from N(0, I)"]
+    curves = [(t["name"], t.get("yaxis", "y")) for t in loss["data"]]
+    assert ("train", "y2") in curves and ("validation", "y2") in curves  # reconstruction
+    assert ("train", "y3") in curves and ("validation", "y3") in curves  # KL
+    kl = next(t for t in loss["data"] if t["name"] == "train" and t.get("yaxis") == "y3")
+    assert kl["y"] == pytest.approx(run.history.extra["kl"])
+    assert "reconstruction + β × KL" in loss["layout"]["yaxis"]["title"]["text"]
+    # previews work for a conditional VAE too: it is given the test digits' labels
+    assert {"chart_inputs", "chart_outputs"} <= set(charts)
+    assert any("negative ELBO" in c.value for c in at.caption)
+    assert any("Generate" in str(link.proto.label) for link in at.get("page_link"))

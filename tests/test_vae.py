@@ -101,6 +101,18 @@ def test_refuses_what_does_not_fit():
         build(resolve_config("vae", conditional=True), (8, 8), n_classes=1)
 
 
+@pytest.mark.parametrize("conditional", [False, True])
+def test_builds_from_the_architecture_keys_alone(conditional):
+    """The Train page's architecture table builds from these keys only (ui.cache.architecture)."""
+    from aecore.variants import ARCHITECTURE_KEYS
+
+    config = resolve_config("vae", conditional=conditional)
+    arch = {k: v for k, v in config.items() if k in ARCHITECTURE_KEYS or k == "variant"}
+    assert "noise_factor" not in arch
+    rows = summarize(build(arch, (8, 8)))
+    assert any(r["layer"] == "with_label" for r in rows) is conditional
+
+
 def test_same_seed_same_weights():
     a = build(resolve_config("vae", seed=3, **SMALL), (8, 8)).autoencoder.get_weights()
     b = build(resolve_config("vae", seed=3, **SMALL), (8, 8)).autoencoder.get_weights()
@@ -261,17 +273,6 @@ def test_neg_elbo_terms(plain, conditional, digits):
         vae.neg_elbo(conditional.models, conditional.config, digits.x_test)
 
 
-def test_mosaic_and_png():
-    from io import BytesIO
-
-    from PIL import Image
-
-    pic = vae.mosaic(np.ones((5, 4, 3), np.float32), cols=3, pad=1)
-    assert pic.shape == (2 * 5 + 1, 3 * 4 + 1) and pic.dtype == np.uint8 and pic.max() == 255
-    img = Image.open(BytesIO(vae.to_png(pic, min_tile=8, tile=4)))
-    assert img.size == (2 * pic.shape[1], 2 * pic.shape[0]) and img.mode == "L"
-
-
 # ---------------------------------------------------------------------------- CLI
 @pytest.fixture(scope="module")
 def cli_models(tmp_path_factory):
@@ -304,13 +305,20 @@ def test_cli_sample_writes_a_png_grid(cli_models, tmp_path):
     res = ok("sample", "--model", str(cli_models["plain"]), "--n", "16", "--seed", "3", "--out", str(out))
     assert res["n"] == 16 and res["grid"] == [4, 4] and res["out"] == str(out)
     first = out.read_bytes()
-    assert Image.open(out).size[0] >= 4 * 8
+    # 8x8 digits enlarged 7 times (to 56 px), 2-pixel black gaps and border, also enlarged
+    with Image.open(out) as img:
+        assert img.size == (4 * 10 * 7 + 14, 4 * 10 * 7 + 14) and img.mode == "L"
+        pixels = np.asarray(img)
+    assert pixels[:14].max() == 0 and pixels[:, :14].max() == 0  # the black border
+    assert pixels[14:70, 14:70].max() > 0  # the first digit
     ok("sample", "--model", str(cli_models["plain"]), "--n", "16", "--seed", "3", "--out", str(out))
     assert out.read_bytes() == first  # seeded
     res = ok("sample", "--model", str(cli_models["cond"]), "--n", "5", "--label", "7", "--out", str(out))
     assert res["label"] == 7 and res["grid"] == [2, 3]
     res = ok("sample", "--model", str(cli_models["cond"]), "--n", "20", "--out", str(out))
     assert res["labels"][:11] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0] and res["grid"] == [2, 10]
+    with Image.open(out) as img:
+        assert img.size == (10 * 10 * 7 + 14, 2 * 10 * 7 + 14)
 
 
 @pytest.mark.parametrize("model,extra,match", [

@@ -117,7 +117,7 @@ class Comparison:
 
 
 def compare(entries: Sequence[ModelEntry], x_uint8: np.ndarray, factor: float, kind: str,
-            noise_seed: int = NOISE_SEED) -> Comparison:
+            noise_seed: int = NOISE_SEED, labels: np.ndarray | None = None) -> Comparison:
     """Corrupt ``x_uint8`` once and reconstruct it with every model in ``entries``.
 
     Every model sees the same noisy pixels: the noise is drawn from the same seed and
@@ -130,7 +130,8 @@ def compare(entries: Sequence[ModelEntry], x_uint8: np.ndarray, factor: float, k
     clean = np.asarray(x_uint8, dtype=np.float32) / np.float32(255.0)
     out: Comparison | None = None
     for entry in entries:
-        noisy, recon = reconstruct(entry.models, entry.config, x_uint8, factor, kind, noise_seed)
+        noisy, recon = reconstruct(entry.models, entry.config, x_uint8, factor, kind, noise_seed,
+                                   labels=labels)  # a conditional VAE needs the classes; others ignore them
         if out is None:
             out = Comparison(clean, noisy, _mse(clean, noisy), _psnr(clean, noisy))
         out.recon[entry.label] = recon
@@ -184,7 +185,7 @@ def error_curve(entry: ModelEntry, ds: Dataset, kind: str, n: int = CURVE_IMAGES
         clean = x.astype(np.float32) / np.float32(255.0)
         mse, psnr, why = [], [], None
         for f in CURVE_FACTORS:
-            _, recon = reconstruct(entry.models, entry.config, x, f, kind, NOISE_SEED)
+            _, recon = reconstruct(entry.models, entry.config, x, f, kind, NOISE_SEED, labels=ds.y_test[idx])
             try:
                 psnr.append(float(metrics.mean_psnr(clean, recon)))
                 mse.append(float(np.mean(_mse(clean, recon))))

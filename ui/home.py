@@ -61,6 +61,7 @@ def demo_rows(models, config: dict[str, Any], full: Dataset,
     """(originals, codes, reconstructions, titles) for ``n`` fixed test images."""
     idx = round_robin_indices(full.y_test, n)
     x = full.x_test[idx]
-    _, recon = reconstruct(models, config, x)
-    titles = [full.class_names[int(c)] for c in full.y_test[idx]]
-    return x, encode(models, config, x), recon, titles
+    y = full.y_test[idx]  # a conditional VAE needs the classes; other models ignore them
+    _, recon = reconstruct(models, config, x, labels=y)
+    titles = [full.class_names[int(c)] for c in y]
+    return x, encode(models, config, x, labels=y), recon, titles

@@ -150,7 +150,7 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
         elif method == TSNE:
             emb = projections.tsne(s.x, perplexity=perplexity, random_state=s.seed, progress=progress)
         elif method == AE:
-            code = encode(entry.models, entry.config, s.x)
+            code = encode(entry.models, entry.config, s.x, labels=s.y)  # a conditional VAE needs them
             if not np.all(np.isfinite(code)):
                 raise ValueError("this model's codes contain NaN or infinite values (its training diverged or "
                                  "its weights overflow), so there is nothing to map; train it again with a "
@@ -165,6 +165,15 @@ def projection(s: Sample, method: str, *, perplexity: float = DEFAULT_PERPLEXITY
     return Projection(method, panel_title(method, entry, s), emb, seconds, was_cached, code)
 
 
+def is_vae_entry(entry: ModelEntry | None) -> bool:
+    """True for a VAE, whose map is the fourth kind: its code means (the encoder's first output)."""
+    if entry is None:
+        return False
+    from aecore.vae import is_vae  # imports Keras, which a model in the session has loaded already
+
+    return is_vae(entry.models)
+
+
 def panel_title(method: str, entry: ModelEntry | None, s: Sample) -> str:
     """A map's heading. "2-d" is written with a non-breaking hyphen: a narrow column (1024 px)
     would otherwise break the heading as "2-" / "d)"."""
@@ -175,13 +184,18 @@ def panel_title(method: str, entry: ModelEntry | None, s: Sample) -> str:
         title = f"t-SNE of the pixels ({d}-d → 2-d)"
     else:
         k = entry.code_size if entry is not None else 0
-        title = "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
+        if is_vae_entry(entry):
+            title = "VAE code (means, 2-d)" if k <= 2 else f"VAE code (means, {k}-d) → t-SNE"
+        else:
+            title = "Autoencoder code (2-d)" if k <= 2 else f"Autoencoder code ({k}-d) → t-SNE"
     return title.replace("-d", NB_HYPHEN + "d")
 
 
 def method_name(method: str, entry: ModelEntry | None) -> str:
     if method == AE:
         k = entry.code_size if entry is not None else 0
+        if is_vae_entry(entry):
+            return "VAE code (means)" if k <= 2 else f"VAE code (means, {k}-d) + t-SNE"
         return "Autoencoder code" if k <= 2 else f"Autoencoder code ({k}-d) + t-SNE"
     return {PCA: "PCA", TSNE: "t-SNE"}[method]
 

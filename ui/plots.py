@@ -150,34 +150,75 @@ def _finite(values: Sequence[float]) -> list[float | None]:
     return [float(v) if v is not None and math.isfinite(float(v)) else None for v in values]
 
 
+#: how the loss terms a model logs beside its total are titled (others keep their Keras name)
+TERM_TITLES = {"reconstruction": "reconstruction (BCE summed over pixels)", "kl": "KL divergence from N(0, I)"}
+
+
+def loss_terms(history) -> list[str]:
+    """Names of the per-epoch loss terms logged beside the total (a VAE's ``reconstruction``
+    and ``kl``): those of :data:`TERM_TITLES` in its order, then any others as logged. Their
+    ``val_`` versions go with them."""
+    extra = getattr(history, "extra", None) or {}
+    names = [k for k, v in extra.items()
+             if not k.startswith("val_") and any(x is not None for x in _finite(v))]
+    known = list(TERM_TITLES)
+    return sorted(names, key=lambda k: known.index(k) if k in known else len(known))
+
+
+def _epoch_curves(fig: go.Figure, epochs, train, val, first: bool, **where) -> None:
+    """A train curve and (when it has values) a dotted validation curve, in one subplot."""
+    fig.add_trace(go.Scatter(
+        x=list(epochs), y=_finite(train), name="train", legendgroup="train", showlegend=first,
+        mode="lines+markers", line=dict(color=TRAIN_COLOR, width=3), marker=dict(size=8),
+        hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
+    ), **where)
+    if val is not None and any(v is not None for v in _finite(val)):
+        fig.add_trace(go.Scatter(
+            x=list(epochs), y=_finite(val), name="validation", legendgroup="validation", showlegend=first,
+            mode="lines+markers", line=dict(color=VAL_COLOR, width=3, dash="dot"), marker=dict(size=8),
+            hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
+        ), **where)
+
+
 def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figure:
     """Train and validation loss per epoch, with the per-batch trace behind them.
 
     ``history`` is an :class:`aecore.training.History` (or anything with ``epoch``,
-    ``loss``, ``val_loss``, ``trace_x``, ``trace_loss`` lists).
+    ``loss``, ``val_loss``, ``trace_x``, ``trace_loss`` lists). When it also logs loss terms
+    beside the total (``history.extra``: a VAE's reconstruction and KL), each term gets its
+    own panel under the total, on its own scale (a KL of 5 nats would be a flat line at
+    the bottom of a 160-nat axis), and the figure grows by ``0.65 * height``.
     """
-    fig = go.Figure()
+    terms = loss_terms(history) if history.epoch else []
+    if terms:
+        from plotly.subplots import make_subplots
+
+        n = len(terms)
+        fig = make_subplots(
+            rows=2, cols=n, specs=[[{"colspan": n}] + [None] * (n - 1), [{} for _ in terms]],
+            row_heights=[0.6, 0.4], vertical_spacing=0.2, horizontal_spacing=0.14,
+            subplot_titles=[""] + [TERM_TITLES.get(t, t) for t in terms],  # the total's axis title says it
+        )
+        main: dict = dict(row=1, col=1)
+    else:
+        fig = go.Figure()
+        main = {}
     if history.trace_x:
         fig.add_trace(go.Scatter(
             x=list(history.trace_x), y=_finite(history.trace_loss), name="per batch",
             mode="lines" if len(history.trace_x) > 30 else "lines+markers", marker=dict(size=5),
             line=dict(color=TRACE_COLOR, width=2), hovertemplate=f"%{{y:{HOVER_NUMBER}}}<extra>batch</extra>",
-        ))
+        ), **main)
     if history.epoch:
-        fig.add_trace(go.Scatter(
-            x=list(history.epoch), y=_finite(history.loss), name="train",
-            mode="lines+markers", line=dict(color=TRAIN_COLOR, width=3), marker=dict(size=8),
-            hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
-        ))
-        if any(v is not None for v in _finite(history.val_loss)):
-            fig.add_trace(go.Scatter(
-                x=list(history.epoch), y=_finite(history.val_loss), name="validation",
-                mode="lines+markers", line=dict(color=VAL_COLOR, width=3, dash="dot"), marker=dict(size=8),
-                hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
-            ))
+        _epoch_curves(fig, history.epoch, history.loss, history.val_loss, True, **main)
+    for j, term in enumerate(terms):
+        _epoch_curves(fig, history.epoch, history.extra[term], history.extra.get("val_" + term), False,
+                      row=2, col=j + 1)
     label = {"bce": "binary cross-entropy", "mse": "mean squared error"}.get(loss_name, loss_name)
+    if terms:
+        label = "reconstruction + β × KL" if set(terms) == {"reconstruction", "kl"} else "total"
     fig.update_layout(
-        height=height,
+        height=int(height * 1.65) if terms else height,
         margin=dict(l=80, r=16, t=36, b=64),
         font=FONT,
         xaxis_title="epoch",
@@ -187,6 +228,9 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         uirevision="loss",  # keep the user's zoom while the curve is redrawn
         plot_bgcolor="white",
     )
+    if terms:
+        fig.update_xaxes(title_text="epoch", row=2)
+        fig.update_annotations(font=dict(size=FONT_SIZE, color="#111111"))
     fig.update_xaxes(rangemode="tozero", gridcolor="#e5e5e5", automargin=True, zeroline=False)
     fig.update_yaxes(gridcolor="#e5e5e5", automargin=True, zeroline=False, **NUMBER_AXIS)
     if not history.trace_x and not history.epoch:

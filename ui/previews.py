@@ -15,7 +15,8 @@ def previews(run: TrainingRun, n: int = PREVIEW_COUNT) -> tuple[np.ndarray, np.n
     """(inputs, reconstructions) of fixed test digits (the first of each class, then the
     second, ...) with the run's current weights; noisy inputs for a run trained on noise,
     so a denoiser is shown doing its job. Safe while the run trains."""
-    x = run.dataset.x_test[round_robin_indices(run.dataset.y_test, n)]
+    idx = round_robin_indices(run.dataset.y_test, n)
     cfg = run.config
-    return run.predict(x, noise_factor=float(cfg.get("noise_factor", 0.0)),
-                       noise_kind=cfg.get("noise_kind", "gaussian"), noise_seed=PREVIEW_NOISE_SEED)
+    return run.predict(run.dataset.x_test[idx], noise_factor=float(cfg.get("noise_factor", 0.0)),
+                       noise_kind=cfg.get("noise_kind", "gaussian"), noise_seed=PREVIEW_NOISE_SEED,
+                       labels=run.dataset.y_test[idx])  # a conditional VAE needs them; others ignore them
