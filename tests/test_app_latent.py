@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import trained
+from ui.latent import NB_HYPHEN
 from ui.state import RUN_KEY
 
 TIMEOUT = 120
@@ -49,7 +50,7 @@ def _latent_page(run=None, via_home: bool = False) -> AppTest:
 
 
 def _headings(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if m.value.startswith("#### ")]
+    return [m.value.replace(NB_HYPHEN, "-") for m in at.markdown if m.value.startswith("#### ")]
 
 
 def _chart_keys(at: AppTest) -> set:
@@ -104,7 +105,7 @@ def test_wide_code_gets_tsne_of_the_code(dense_run):
     keys = _chart_keys(at)
     assert {"lt_chart_ae", "lt_chart_pca", "lt_chart_tsne"} <= keys
     assert "lt_manifold" not in keys
-    assert _headings(at)[0] == "#### Autoencoder code (32\u2011d) → t-SNE"
+    assert _headings(at)[0] == "#### Autoencoder code (32-d) → t-SNE"
     assert "Autoencoder code (32-d) + t-SNE" in list(at.table[0].value["method"])
     assert any("cannot be walked as a flat grid" in c.value for c in at.caption)
 
