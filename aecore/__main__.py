@@ -1,4 +1,4 @@
-"""Command line: ``python -m aecore {variants,train,evaluate,pretrain}``.
+"""Command line: ``python -m aecore {variants,train,evaluate,pretrain,anomalies}``.
 
 Every command prints one JSON object on stdout. Bad arguments, data or model files exit
 non-zero with a one-line ``error: ...`` on stderr and no traceback (set AECORE_DEBUG=1 to
@@ -158,7 +158,23 @@ def cmd_evaluate(args) -> dict[str, Any]:
         "knn5_accuracy": _finite(knn),
         "trustworthiness": _finite(trust),
         "n_code_points": int(len(idx)),
+        **_linear_vs_pca(loaded.models, config, ds),
     }
+
+
+def _linear_vs_pca(models, config, ds) -> dict[str, Any]:
+    """For a linear model: PCA with the same k fitted on the training images, its test MSE,
+    the model's on the same footing (unclipped; ``mse`` above clips to [0, 1]) and the
+    principal angles between the decoder's subspace and PCA's."""
+    from aecore.linear import compare_with_pca, is_linear, pca_from_scratch
+    from aecore.models import to_model_space
+
+    if not is_linear(config):
+        return {}
+    fit = pca_from_scratch(to_model_space(ds.x_train, config["scaling"]))
+    r = compare_with_pca(models, config, fit, ds.x_test)
+    return {"pca_mse": _finite(r["pca_mse"]), "unclipped_mse": _finite(r["ae_mse"]),
+            "principal_angles_deg": [round(a, 3) for a in r["principal_angles_deg"]]}
 
 
 def cmd_pretrain(args) -> dict[str, Any]:
@@ -192,6 +208,27 @@ def cmd_pretrain(args) -> dict[str, Any]:
             "problems": store.problems}
 
 
+def cmd_anomalies(args) -> dict[str, Any]:
+    from aecore import anomaly
+    from aecore.data import load_dataset
+    from aecore.sampling import stratified_indices
+    from aecore.store import check_image_shape, load_model_file
+    from aecore.validation import check_optional_int, check_seed
+
+    limit = check_optional_int("--limit", args.limit, low=1)
+    seed = check_seed(args.seed, "--seed")
+    loaded = load_model_file(args.model)
+    ds = load_dataset(args.dataset)
+    check_image_shape(loaded.models, ds.image_shape, f"dataset {ds.name!r}")
+    config = {"scaling": "unit", **(loaded.config or {})}
+    inliers = ds.x_test if limit is None or limit >= len(ds.x_test) else \
+        ds.x_test[stratified_indices(ds.y_test, limit, seed)]
+    outliers = anomaly.outlier_images(args.outliers, len(inliers), ds.image_shape, seed=seed)
+    m = anomaly.mix(loaded.models, config, inliers, outliers)
+    return {"model": str(args.model), "dataset": ds.name, "notice": ds.notice, "outliers": args.outliers,
+            "variant": (loaded.config or {}).get("variant"), **anomaly.summary(m)}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m aecore", description="Autoencoder Lab engine (prints one JSON object per command)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -213,10 +250,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--variants", nargs="*", help="only these variants")
     r.add_argument("--dataset", default="mnist_sample")
     r.add_argument("--force", action="store_true", help="retrain entries already in the store")
+    a = sub.add_parser("anomalies", help="reconstruction error as an outlier score: AUC against other images")
+    a.add_argument("--model", required=True)
+    a.add_argument("--dataset", default="mnist_sample", help="the inliers: this dataset's test images")
+    a.add_argument("--outliers", required=True,
+                   help="another dataset (name or path) whose test images are mixed in, or 'noise'")
+    a.add_argument("--limit", type=int, help="use at most N inliers (and as many outliers)")
+    a.add_argument("--seed", type=int, default=0, help="which outliers are drawn")
     return p
 
 
-COMMANDS = {"variants": cmd_variants, "train": cmd_train, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain}
+COMMANDS = {"variants": cmd_variants, "train": cmd_train, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain,
+            "anomalies": cmd_anomalies}
 
 
 def main(argv: list[str] | None = None) -> int:
