@@ -26,6 +26,8 @@ LEARN = [
     st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
 ]
 BEYOND: list = [
+    st.Page("app_pages/anomalies.py", title="Anomalies", icon=":material/troubleshoot:"),
+    st.Page("app_pages/linear_pca.py", title="Linear AE vs PCA", icon=":material/stacked_line_chart:"),
 ]
 # The top bar leaves the full width to the page on a projector.
 pages = st.navigation({"Learn": LEARN, **({"Beyond": BEYOND} if BEYOND else {})}, position="top")
