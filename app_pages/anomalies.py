@@ -23,15 +23,14 @@ def ranking_section(entry, ds, scored):
     st.subheader("Typical and atypical test images")
     n = st.radio("Images per grid", an.GRID_COUNTS, key=COUNT, horizontal=True)
     order = anomaly.rank(scored.scores)
-    names = [ds.class_names[int(c)] for c in ds.y_test[scored.idx]]
     a, b = st.columns(2)
     for col, picked, title, key in ((a, order[:n], "Most typical: the lowest errors", TYPICAL),
                                     (b, order[::-1][:n], "Most atypical: the highest errors", ATYPICAL)):
         col.markdown(f"**{title}**")
-        col.plotly_chart(an.scored_grid(ds.x_test[scored.idx[picked]], scored.scores[picked],
-                                        [names[i] for i in picked]), key=key, config=STATIC)
-    st.caption(f"Under each image: its class and its reconstruction error (mean squared error over the pixels), "
-               f"out of {len(scored.idx):,} test images of **{ds.name}**.")
+        col.plotly_chart(an.scored_grid(ds.x_test[scored.idx[picked]], scored.scores[picked]), key=key,
+                         config=STATIC)
+    st.caption(f"Above each image: its reconstruction error (mean squared error over the pixels), out of "
+               f"{len(scored.idx):,} test images of **{ds.name}**.")
     st.plotly_chart(an.class_histogram(scored.scores, ds.y_test[scored.idx], ds.class_names), key=HIST,
                     config={"displayModeBar": False})
     st.caption("Errors by class, stacked: some classes are simply harder to reconstruct than others.")
@@ -68,9 +67,9 @@ def threshold_section(ds, scored, mix, x_out, name, r):
                   value=default, step=step, key=THRESHOLD, format="%.4f")
     counts = anomaly.threshold_counts(mix, t)
     m = st.columns(4)
-    m[0].metric("Outliers caught", f"{counts['caught']:,} of {len(x_out):,}")
+    m[0].metric(f"Outliers caught (of {len(x_out):,})", f"{counts['caught']:,}")
     m[1].metric("Outliers missed", f"{counts['missed']:,}")
-    m[2].metric("False alarms", f"{counts['false_alarms']:,} of {len(scored.idx):,}",
+    m[2].metric(f"False alarms (of {len(scored.idx):,})", f"{counts['false_alarms']:,}",
                 help="Test images of the model's own dataset flagged as outliers")
     m[3].metric("Test images passed", f"{counts['passed']:,}")
     a, b = st.columns(2)
@@ -80,17 +79,14 @@ def threshold_section(ds, scored, mix, x_out, name, r):
     caught = an.examples(mix.outlier_scores, mix.outlier_scores >= t, 8, highest=False)
     missed = an.examples(mix.outlier_scores, mix.outlier_scores < t, 8, highest=False)
     alarms = an.examples(mix.inlier_scores, mix.inlier_scores >= t, 8, highest=True)
-    names = [ds.class_names[int(c)] for c in ds.y_test[scored.idx]]
-    for col, title, images, scores, labels, key in (
-            (cols[0], "Caught (closest to the threshold)", x_out[caught], mix.outlier_scores[caught],
-             [""] * len(caught), CAUGHT),
-            (cols[1], "Missed (they look typical to the model)", x_out[missed], mix.outlier_scores[missed],
-             [""] * len(missed), MISSED),
+    for col, title, images, scores, key in (
+            (cols[0], "Caught (closest to the threshold)", x_out[caught], mix.outlier_scores[caught], CAUGHT),
+            (cols[1], "Missed (they look typical to the model)", x_out[missed], mix.outlier_scores[missed], MISSED),
             (cols[2], "False alarms (own test images flagged)", ds.x_test[scored.idx[alarms]],
-             mix.inlier_scores[alarms], [names[i] for i in alarms], ALARMS)):
+             mix.inlier_scores[alarms], ALARMS)):
         col.markdown(f"**{title}**")
         if len(images):
-            col.plotly_chart(an.scored_grid(images, scores, labels, cols=4), key=key, config=STATIC)
+            col.plotly_chart(an.scored_grid(images, scores), key=key, config=STATIC)
         else:
             col.caption("None at this threshold.")
 

@@ -112,7 +112,7 @@ def scratch_panel(data, key, k):
     st.markdown("Centre the images, take their covariance, and its eigenvectors are the principal components "
                 "(`numpy.linalg.eigh`, for symmetric matrices). This is the code the page runs:")
     left, right = st.columns([3, 2])
-    left.code(lp.pca_source(), language="python")
+    left.code(lp.pca_source(), language="python", wrap_lines=True)
     fit = lp.pca_fit(data, key)
     diff = lp.sklearn_check(data, key, k)
     h, w = data.image_shape

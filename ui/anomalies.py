@@ -87,10 +87,10 @@ def slider_range(scores: np.ndarray) -> tuple[float, float, float]:
 
 
 # ---------------------------------------------------------------------------- figures
-def scored_grid(images: np.ndarray, scores: np.ndarray, labels: Sequence[str], cols: int = 8) -> go.Figure:
-    """Images with "label · error" above each."""
-    titles = [f"{lab} · {s:.3f}" if lab else f"{s:.3f}" for lab, s in zip(labels, scores, strict=True)]
-    return image_grid(images, titles, cols=min(cols, max(len(images), 1)), tile_px=80)
+def scored_grid(images: np.ndarray, scores: np.ndarray, cols: int = 4) -> go.Figure:
+    """Images with their error above each (three significant digits, short enough for a
+    narrow tile; the class is what the picture shows)."""
+    return image_grid(images, [f"{s:.3g}" for s in scores], cols=min(cols, max(len(images), 1)), tile_px=80)
 
 
 def class_histogram(scores: np.ndarray, y: np.ndarray, class_names: Sequence[str], height: int = 360) -> go.Figure:
@@ -120,8 +120,10 @@ def mix_histogram(m: anomaly.Mix, threshold: float, outlier_name: str, height: i
                            (outlier_name, m.outlier_scores, OUTLIER_COLOR)):
         fig.add_trace(go.Histogram(x=s, name=name, marker_color=color, opacity=0.6, xbins=bins,
                                    hovertemplate=f"{name}: %{{y}}<extra></extra>"))
-    fig.add_vline(x=threshold, line=dict(color="#111", width=2, dash="dash"),
-                  annotation_text="threshold", annotation_position="top")
+    line = dict(color="#111", width=2, dash="dash")
+    fig.add_vline(x=threshold, line=line)
+    # named in the legend rather than written over the bars
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=line, name="threshold"))
     fig.update_layout(barmode="overlay", height=height, margin=dict(l=60, r=10, t=30, b=56), font=FONT,
                       xaxis_title="reconstruction error (MSE)", yaxis_title="images", plot_bgcolor="white",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0))

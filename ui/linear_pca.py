@@ -77,8 +77,16 @@ def sklearn_check(data: Dataset, dataset_key: str, k: int) -> dict[str, float]:
 
 
 def pca_source() -> str:
-    """The source of :func:`aecore.linear.pca_from_scratch`, shown as the "from scratch" code."""
-    return inspect.getsource(linear.pca_from_scratch)
+    """The body of :func:`aecore.linear.pca_from_scratch` (its docstring left out), shown as
+    the "from scratch" code."""
+    source = inspect.getsource(linear.pca_from_scratch)
+    doc = linear.pca_from_scratch.__doc__ or ""
+    start = source.find('"""')
+    end = source.find('"""', start + 3) + 3 if start >= 0 else -1
+    if start < 0 or not doc or end < 3:
+        return source
+    head, tail = source[:start].rstrip(" "), source[end:].lstrip("\n")
+    return head + tail
 
 
 def current() -> LinearSession | None:
@@ -171,10 +179,15 @@ def mse_figure(epochs: list[int], ae_val: list[float], ae_train: list[float], pc
                                  line=dict(color=TRAIN_COLOR, width=2, dash="dot"), hovertemplate="%{y:.5f}"))
         fig.add_trace(go.Scatter(x=list(epochs), y=list(ae_val), name="autoencoder, test", mode="lines+markers",
                                  line=dict(color=TRAIN_COLOR, width=3), hovertemplate="%{y:.5f}"))
-    fig.add_hline(y=pca_mse, line=dict(color=PCA_COLOR, width=3, dash="dash"),
-                  annotation_text=f"PCA-{k}, test: {pca_mse:.5f}", annotation_position="bottom right")
+    # a line trace rather than add_hline, so it is named in the legend instead of over the curves
+    right = max(epochs) if epochs else 1
+    fig.add_trace(go.Scatter(x=[0, right], y=[pca_mse, pca_mse], name=f"PCA-{k}, test ({pca_mse:.5f})",
+                             mode="lines", line=dict(color=PCA_COLOR, width=3, dash="dash"), hoverinfo="skip"))
     if not epochs:
         fig.update_xaxes(range=[0, 1])
+        fig.update_yaxes(range=[0, 2 * pca_mse])
+    else:
+        fig.update_yaxes(rangemode="tozero")
     fig.update_layout(uirevision="mse")
     return _layout(fig, height, "mean squared error")
 
