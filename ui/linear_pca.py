@@ -186,10 +186,11 @@ def mse_figure(epochs: list[int], ae_val: list[float], ae_train: list[float], pc
     if not epochs:
         fig.update_xaxes(range=[0, 1])
         fig.update_yaxes(range=[0, 2 * pca_mse])
-    else:
-        fig.update_yaxes(rangemode="tozero")
-    fig.update_layout(uirevision="mse")
-    return _layout(fig, height, "mean squared error")
+    _layout(fig, height, "mean squared error")
+    # inside the plot, top right: the curves come down to the PCA line, leaving that corner empty
+    fig.update_layout(uirevision="mse", legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right",
+                                                    x=0.99, bgcolor="rgba(255,255,255,0.8)"))
+    return fig
 
 
 def signed_images(rows: np.ndarray, image_shape: tuple[int, int]) -> np.ndarray:
