@@ -1,4 +1,4 @@
-"""Command line: ``python -m aecore {variants,train,evaluate,pretrain,estimate,sample}``.
+"""Command line: ``python -m aecore {variants,train,evaluate,pretrain,estimate,sample,anomalies}``.
 
 Every command prints one JSON object on stdout. Bad arguments, data or model files exit
 non-zero with a one-line ``error: ...`` on stderr and no traceback (set AECORE_DEBUG=1 to
@@ -160,7 +160,23 @@ def cmd_evaluate(args) -> dict[str, Any]:
         "knn5_accuracy": _finite(knn),
         "trustworthiness": _finite(trust),
         "n_code_points": int(len(idx)),
+        **_linear_vs_pca(loaded.models, config, ds),
     }
+
+
+def _linear_vs_pca(models, config, ds) -> dict[str, Any]:
+    """For a linear model: PCA with the same k fitted on the training images, its test MSE,
+    the model's on the same footing (unclipped; ``mse`` above clips to [0, 1]) and the
+    principal angles between the decoder's subspace and PCA's."""
+    from aecore.linear import compare_with_pca, is_linear, pca_from_scratch
+    from aecore.models import to_model_space
+
+    if not is_linear(config):
+        return {}
+    fit = pca_from_scratch(to_model_space(ds.x_train, config["scaling"]))
+    r = compare_with_pca(models, config, fit, ds.x_test)
+    return {"pca_mse": _finite(r["pca_mse"]), "unclipped_mse": _finite(r["ae_mse"]),
+            "principal_angles_deg": [round(a, 3) for a in r["principal_angles_deg"]]}
 
 
 def cmd_pretrain(args) -> dict[str, Any]:
@@ -204,6 +220,25 @@ def cmd_estimate(args) -> dict[str, Any]:
     config = {"variant": args.variant, **parse_sets(args.set)}
     return {"variant": args.variant, "dataset": ds.name, "n_train": int(len(ds.x_train)),
             **estimate(config, ds.image_shape, int(len(ds.x_train))).as_dict()}
+def cmd_anomalies(args) -> dict[str, Any]:
+    from aecore import anomaly
+    from aecore.data import load_dataset
+    from aecore.sampling import stratified_indices
+    from aecore.store import check_image_shape, load_model_file
+    from aecore.validation import check_optional_int, check_seed
+
+    limit = check_optional_int("--limit", args.limit, low=1)
+    seed = check_seed(args.seed, "--seed")
+    loaded = load_model_file(args.model)
+    ds = load_dataset(args.dataset)
+    check_image_shape(loaded.models, ds.image_shape, f"dataset {ds.name!r}")
+    config = {"scaling": "unit", **(loaded.config or {})}
+    inliers = ds.x_test if limit is None or limit >= len(ds.x_test) else \
+        ds.x_test[stratified_indices(ds.y_test, limit, seed)]
+    outliers = anomaly.outlier_images(args.outliers, len(inliers), ds.image_shape, seed=seed)
+    m = anomaly.mix(loaded.models, config, inliers, outliers)
+    return {"model": str(args.model), "dataset": ds.name, "notice": ds.notice, "outliers": args.outliers,
+            "variant": (loaded.config or {}).get("variant"), **anomaly.summary(m)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -233,11 +268,18 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--limit", type=int, help="use at most N training images")
     m.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
     add_vae_commands(sub)
+    a = sub.add_parser("anomalies", help="reconstruction error as an outlier score: AUC against other images")
+    a.add_argument("--model", required=True)
+    a.add_argument("--dataset", default="mnist_sample", help="the inliers: this dataset's test images")
+    a.add_argument("--outliers", required=True,
+                   help="another dataset (name or path) whose test images are mixed in, or 'noise'")
+    a.add_argument("--limit", type=int, help="use at most N inliers (and as many outliers)")
+    a.add_argument("--seed", type=int, default=0, help="which outliers are drawn")
     return p
 
 
 COMMANDS = {"variants": cmd_variants, "train": cmd_train, "evaluate": cmd_evaluate, "pretrain": cmd_pretrain,
-            "estimate": cmd_estimate}
+            "estimate": cmd_estimate, "anomalies": cmd_anomalies}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,6 +173,9 @@ class TrainingRun:
         self._active_since: float | None = None
         self._seen_before_epoch = 0
         self._prev_mean = (0, 0.0)  # (samples, running mean) at the previous callback
+        # Called by the worker after each epoch with (epochs done, models), e.g. to measure
+        # the weights (aecore.linear.AngleTracker); must be quick and must not raise.
+        self.epoch_hooks: list = []
 
     # ------------------------------------------------------------------ controls
     def start(self) -> None:
@@ -436,6 +439,8 @@ class TrainingRun:
                 self._go.clear()
                 self.status = PAUSED
                 self._account_time()
+        for hook in list(self.epoch_hooks):
+            hook(epoch + 1, self.models)
         self._wait_if_paused(model)
 
     def _wait_if_paused(self, model) -> None:
