@@ -7,6 +7,7 @@ twice a second while it trains and redraws the loss curve, progress and previews
 
 import streamlit as st
 
+from aecore.models import tied_note
 from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, History
 from aecore.variants import PRESETS, VARIANTS, get_variant
 from ui import cache, datasets, form, plots, previews, runs, saving, state, upload, widgets
@@ -14,7 +15,7 @@ from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
 ORDER = ("hidden", "filters", "code_dim", "activation", "loss", "optimizer", "learning_rate",
-         "batch_size", "epochs", "l1", "noise_factor", "seed")
+         "batch_size", "epochs", "l1", "noise_factor", "seed", "pretraining", "tied_weights")
 
 
 def data_section():
@@ -94,9 +95,13 @@ def architecture_section(rows):
     total = sum(r["parameters"] for r in rows)
     code = next((r["output shape"] for r in reversed(rows) if r["part"] == "encoder"), "?")
     with st.expander(f"Architecture: code {code} · {total:,} parameters", expanded=True):
-        st.table([{**r, "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True,
-                 border="horizontal")
+        st.table([{**r, **{k: f"{r[k]:,}" for k in ("parameters", "shared") if k in r}} for r in rows],
+                 hide_index=True, border="horizontal")
         st.caption(f"Total: {total:,} trainable parameters (encoder and decoder).")
+        tied = tied_note(rows)
+        if tied:
+            st.caption(f"**{tied.capitalize()}.** *shared*: the kernel weights a tied layer borrows from its "
+                       "encoder layer (counted there).")
 
 
 def controls(run, config, full, key, n_train, ready):
@@ -194,6 +199,8 @@ def draw(run, status0):
         st.caption(snap.reason[0].upper() + snap.reason[1:])
     p = snap.progress
     st.progress(p.fraction, text=runs.progress_text(snap))
+    if snap.stage:
+        st.caption(f"Stage: **{snap.stage}** (layer-wise pretraining; the curve marks each stage)")
     h = snap.history
     m = st.columns(3)
     if h.loss:
@@ -202,7 +209,8 @@ def draw(run, status0):
         m[0].metric("Train loss (batch)", f"{h.trace_loss[-1]:.4f}" if h.trace_loss else "–")
     m[1].metric("Validation loss", f"{h.val_loss[-1]:.4f}" if h.val_loss else "–")
     m[2].metric("Learning rate", f"{snap.learning_rate:g}")
-    st.plotly_chart(plots.loss_figure(h, cfg["loss"]), key="chart_loss", theme=None, config={"displayModeBar": False})
+    st.plotly_chart(plots.loss_figure(h, cfg["loss"], stage=snap.stage), key="chart_loss", theme=None,
+                    config={"displayModeBar": False})
     if snap.status == RUNNING and not h.trace_x:
         # The worker is still compiling its first step; a forward pass now would only wait for it.
         st.caption("Preparing the first batch…")

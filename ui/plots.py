@@ -24,6 +24,7 @@ from aecore.images import as_pixels, mosaic, to_png
 TRAIN_COLOR = "#1f5fbf"
 VAL_COLOR = "#d9480f"
 TRACE_COLOR = "rgba(31, 95, 191, 0.35)"
+STAGE_COLORS = ("rgba(240, 200, 60, 0.16)", "rgba(60, 160, 120, 0.13)")  # alternate stage bands
 FONT_SIZE = 16  # readable on a projector
 FONT = dict(family="'Source Sans Pro', 'Source Sans 3', 'Helvetica Neue', Arial, sans-serif", size=FONT_SIZE,
             color="#111111")
@@ -117,27 +118,34 @@ def _finite(values: Sequence[float]) -> list[float | None]:
     return [float(v) if v is not None and math.isfinite(float(v)) else None for v in values]
 
 
-def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figure:
+def loss_figure(history, loss_name: str = "loss", height: int = 340, stage: str = "") -> go.Figure:
     """Train and validation loss per epoch, with the per-batch trace behind them.
 
     ``history`` is an :class:`aecore.training.History` (or anything with ``epoch``,
-    ``loss``, ``val_loss``, ``trace_x``, ``trace_loss`` lists).
+    ``loss``, ``val_loss``, ``trace_x``, ``trace_loss`` lists). A run of several stages
+    (``history.stage``; ``stage`` is the one training now) gets a labelled band per stage,
+    and its lines break between stages, whose losses are on different scales.
     """
     fig = go.Figure()
+    bands = _stage_bands(list(getattr(history, "stage", [])), stage, history.trace_x)
+    cuts = [end for _, _, end in bands[:-1]]
     if history.trace_x:
+        tx, ty = _cut(list(history.trace_x), _finite(history.trace_loss), cuts)
         fig.add_trace(go.Scatter(
-            x=list(history.trace_x), y=_finite(history.trace_loss), name="per batch",
+            x=tx, y=ty, name="per batch",
             mode="lines" if len(history.trace_x) > 30 else "lines+markers", marker=dict(size=5),
             line=dict(color=TRACE_COLOR, width=2), hovertemplate="%{y:.4f}<extra>batch</extra>",
         ))
     if history.epoch:
+        ex, ey = _cut(list(history.epoch), _finite(history.loss), cuts)
         fig.add_trace(go.Scatter(
-            x=list(history.epoch), y=_finite(history.loss), name="train",
+            x=ex, y=ey, name="train",
             mode="lines+markers", line=dict(color=TRAIN_COLOR, width=3), marker=dict(size=8),
         ))
         if any(v is not None for v in _finite(history.val_loss)):
+            ex, ey = _cut(list(history.epoch), _finite(history.val_loss), cuts)
             fig.add_trace(go.Scatter(
-                x=list(history.epoch), y=_finite(history.val_loss), name="validation",
+                x=ex, y=ey, name="validation",
                 mode="lines+markers", line=dict(color=VAL_COLOR, width=3, dash="dot"), marker=dict(size=8),
             ))
     label = {"bce": "binary cross-entropy", "mse": "mean squared error"}.get(loss_name, loss_name)
@@ -154,6 +162,12 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
     )
     fig.update_xaxes(rangemode="tozero", gridcolor="#e5e5e5", automargin=True, zeroline=False)
     fig.update_yaxes(gridcolor="#e5e5e5", automargin=True, zeroline=False)
+    for i, (name, start, end) in enumerate(bands):
+        # Vertical text fits a long name ("pretrain layer 2 (128-64)") into a band one epoch wide.
+        fig.add_vrect(x0=start, x1=end, fillcolor=STAGE_COLORS[i % 2], line_width=0, layer="below",
+                      annotation=dict(text=name, textangle=-90 if end - start < 4 else 0, yanchor="top",
+                                      font=dict(size=FONT_SIZE - 3, color="#444")),
+                      annotation_position="top left")
     if not history.trace_x and not history.epoch:
         fig.add_annotation(text="the loss curve appears here once training starts", showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT_SIZE, color="#666"))
@@ -162,6 +176,31 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), height=min(height, 200),
                           plot_bgcolor="#f6f8fb")
     return fig
+
+
+def _stage_bands(stages: list[str], current: str, trace_x) -> list[tuple[str, float, float]]:
+    """(name, first x, last x) of each run of epochs of one stage; epoch e spans (e - 1, e]."""
+    if current and trace_x and max(trace_x) > len(stages):  # the epoch under way
+        stages = stages + [current] * (math.ceil(max(trace_x)) - len(stages))
+    bands: list[tuple[str, float, float]] = []
+    for e, name in enumerate(stages, start=1):
+        if bands and bands[-1][0] == name:
+            bands[-1] = (name, bands[-1][1], e)
+        else:
+            bands.append((name, e - 1, e))
+    return bands
+
+
+def _cut(xs: list[float], ys: list, cuts: list[float]) -> tuple[list, list]:
+    """Insert a gap (None) wherever consecutive x values straddle a stage boundary."""
+    out_x, out_y = [], []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        if i and any(xs[i - 1] <= c < x for c in cuts):
+            out_x.append(None)
+            out_y.append(None)
+        out_x.append(x)
+        out_y.append(y)
+    return out_x, out_y
 
 
 def _code_grid_shape(n: int) -> tuple[int, int]:
