@@ -112,7 +112,7 @@ def _code_data(models, below, config, dataset, val_limit):
     from aecore.inference import predict_batches
     from aecore.models import to_model_space
 
-    prefix = keras.Model(models.encoder.inputs, below.output)
+    prefix = keras.Model(models.encoder.inputs[0], below.output)
     bs = int(config["batch_size"])
 
     def codes(x):

@@ -44,7 +44,7 @@ def spans(stages: list[Stage], done: int, total: int) -> list[tuple[Stage, int]]
     out, start = [], 0
     for i, stage in enumerate(stages):
         end = total if i == len(stages) - 1 else min(start + stage.epochs, total)
-        if end > done:
+        if end > max(done, start):
             out.append((stage, end))
         start = end
     return out
