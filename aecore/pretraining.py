@@ -41,7 +41,7 @@ def check_pretraining(config: dict[str, Any]) -> None:
     if layers < 2:
         raise ValueError("pretraining 'layerwise' needs at least one hidden layer (hidden is empty): a one-layer "
                          "autoencoder has nothing to stack; set hidden (e.g. '128,64') or pretraining to 'none'")
-    if config["epochs"] < layers + 1:
+    if config.get("epochs", layers + 1) < layers + 1:  # (a builder may see only the architecture keys)
         raise ValueError(f"pretraining 'layerwise' needs epochs of at least {layers + 1} (one per encoder layer, "
                          f"{layers} here, and one to fine-tune), got {config['epochs']}")
 
