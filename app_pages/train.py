@@ -200,7 +200,9 @@ def draw(run, status0):
     p = snap.progress
     st.progress(p.fraction, text=runs.progress_text(snap))
     if snap.stage:
-        st.caption(f"Stage: **{snap.stage}** (layer-wise pretraining; the curve marks each stage)")
+        st.caption(f"Stage: **{snap.stage}**. Layer 1 and the fine-tuning reconstruct images; deeper layers "
+                   "reconstruct the codes below them (MSE, another scale). Reconstructions stay blurry until "
+                   "the fine-tuning.")
     h = snap.history
     m = st.columns(3)
     if h.loss:
