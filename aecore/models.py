@@ -254,7 +254,6 @@ def summarize(models: Models) -> list[dict[str, Any]]:
     return rows
 
 
-
 def tied_note(rows: list[dict[str, Any]]) -> str | None:
     """The architecture table's note for a tied model (rows of :func:`summarize`), else None."""
     shared = sum(int(r.get("shared", 0)) for r in rows)
