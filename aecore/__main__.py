@@ -106,6 +106,8 @@ def cmd_train(args) -> dict[str, Any]:
         "val_loss": _finite(h.val_loss[-1]) if h.val_loss else None,
         "loss_name": config["loss"],
         "seconds": round(seconds, 2),
+        "parameters": int(run.models.autoencoder.count_params()),
+        **({"stages": {name: h.stage.count(name) for name in dict.fromkeys(h.stage)}} if h.stage else {}),
         "model": saved,
         "store_key": key,
         "config": run.config,

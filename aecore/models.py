@@ -103,19 +103,27 @@ def build(config: dict[str, Any], image_shape: tuple[int, int], n_classes: int =
                 f"code_dim must be between 1 and {n_pixels} for {h}x{w} images, got {code_dim}"
             )
         x = layers.Flatten(name="flatten")(inp)
+        enc_layers = []
         for i, units in enumerate(config["hidden"]):
-            x = layers.Dense(units, activation=act, kernel_initializer=init(), name=f"enc_{i + 1}")(x)
+            enc_layers.append(layers.Dense(units, activation=act, kernel_initializer=init(), name=f"enc_{i + 1}"))
+            x = enc_layers[-1](x)
         l1 = config.get("l1", 0.0)
         reg = keras.regularizers.L1(l1) if l1 else None
-        code = layers.Dense(code_dim, activation=config["code_activation"], kernel_initializer=init(),
-                            activity_regularizer=reg, name="code")(x)
-        encoder = keras.Model(inp, code, name="encoder")
+        enc_layers.append(layers.Dense(code_dim, activation=config["code_activation"], kernel_initializer=init(),
+                                       activity_regularizer=reg, name="code"))
+        encoder = keras.Model(inp, enc_layers[-1](x), name="encoder")
         dec_in = keras.Input((code_dim,), name="code_in")
         y = dec_in
-        for i, units in enumerate(reversed(config["hidden"])):
-            y = layers.Dense(units, activation=act, kernel_initializer=init(), name=f"dec_{i + 1}")(y)
-        y = layers.Dense(n_pixels, activation=config["output_activation"], kernel_initializer=init(),
-                         name="pixels")(y)
+        names = [f"dec_{i + 1}" for i in range(len(config["hidden"]))] + ["pixels"]
+        acts = [act] * len(config["hidden"]) + [config["output_activation"]]
+        for name, activation, mirror in zip(names, acts, reversed(enc_layers), strict=True):
+            if config.get("tied_weights"):
+                from aecore.tied import DenseTranspose
+
+                y = DenseTranspose(mirror, activation=activation, name=name)(y)
+            else:
+                y = layers.Dense(int(mirror.kernel.shape[0]), activation=activation, kernel_initializer=init(),
+                                 name=name)(y)
         y = layers.Reshape((h, w), name="image_out")(y)
     else:
         filters = config["filters"]
@@ -206,15 +214,24 @@ def compile_model(models: Models, config: dict[str, Any], steps_per_execution: i
 def split_models(autoencoder) -> Models:
     """Recover the named encoder and decoder of a loaded autoencoder."""
     try:
-        return Models(autoencoder.get_layer("encoder"), autoencoder.get_layer("decoder"), autoencoder)
+        models = Models(autoencoder.get_layer("encoder"), autoencoder.get_layer("decoder"), autoencoder)
     except ValueError:
         raise ValueError(
             "this model has no layers named 'encoder' and 'decoder'; it was not made by Autoencoder Lab"
         ) from None
+    if hasattr(models.encoder, "get_layer") and hasattr(models.decoder, "layers"):
+        from aecore.tied import retie
+
+        retie(models.encoder, models.decoder)  # a saved tied decoder gets its encoder's kernels back
+    return models
 
 
 def summarize(models: Models) -> list[dict[str, Any]]:
-    """Rows (part, layer, type, output shape, parameters) for the architecture table."""
+    """Rows (part, layer, type, output shape, parameters) for the architecture table.
+
+    A tied model's rows also say how many kernel weights each layer borrows from its mirror
+    encoder layer ("shared"; its "parameters" are only its own bias).
+    """
     rows = []
     for part in (models.encoder, models.decoder):
         for layer in part.layers:
@@ -228,5 +245,19 @@ def summarize(models: Models) -> list[dict[str, Any]]:
                 "output shape": "x".join(str(d) for d in shape[1:]),
                 "parameters": int(layer.count_params()),
             })
+            mirror = getattr(layer, "mirror", None)
+            if mirror is not None:  # a tied layer: its kernel is the encoder layer's, counted there
+                rows[-1]["type"] += f" of {mirror.name}"
+                rows[-1]["shared"] = int(np.prod(mirror.kernel.shape))
+    if any("shared" in r for r in rows):
+        rows = [{**r, "shared": r.get("shared", 0)} for r in rows]
     return rows
 
+
+def tied_note(rows: list[dict[str, Any]]) -> str | None:
+    """The architecture table's note for a tied model (rows of :func:`summarize`), else None."""
+    shared = sum(int(r.get("shared", 0)) for r in rows)
+    if not shared:
+        return None
+    own = sum(int(r["parameters"]) for r in rows)
+    return f"tied: decoder kernels are the encoder's transposes, {own:,} parameters instead of {own + shared:,}"

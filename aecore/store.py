@@ -134,6 +134,7 @@ def load_model_file(path: str | os.PathLike) -> Loaded:
         raise StoreError(f"{str(path)!r} is not a Keras model file (not a .keras zip archive); "
                          "it may be truncated or corrupt")
     keras = _keras()
+    import aecore.tied  # noqa: F401  (registers DenseTranspose so tied models load)
     import aecore.vae  # noqa: F401  (registers the VAE's layers so its files load)
 
     try:

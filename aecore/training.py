@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,9 +21,12 @@ import numpy as np
 from aecore import gradient_registry, inference
 from aecore.data import Dataset
 from aecore.gradient_registry import prune_gradient_registry
+from aecore.history import History
 from aecore.inference import reconstruct
 from aecore.models import Models, build, compile_model
 from aecore.pipeline import make_train_data, validation_arrays
+from aecore.pretraining import stages_for
+from aecore.stages import spans
 from aecore.variants import check_param, resolve_config
 
 # Re-exported: callers imported these from here before the pipeline, the registry pruning
@@ -37,37 +40,6 @@ __all__ = [
 
 IDLE, RUNNING, PAUSED, FINISHED, STOPPED, FAILED = (
     "idle", "running", "paused", "finished", "stopped", "failed")
-
-
-@dataclass
-class History:
-    """Per-epoch losses and a per-step trace (x = fractional epoch).
-
-    ``extra`` holds any other per-epoch value the model logs, by its Keras name (a VAE's
-    ``reconstruction``, ``kl``, ``val_reconstruction``, ``val_kl``), one entry per epoch.
-    """
-
-    epoch: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    trace_x: list[float] = field(default_factory=list)
-    trace_loss: list[float] = field(default_factory=list)
-    extra: dict[str, list[float]] = field(default_factory=dict)
-
-    def copy(self) -> History:
-        return History(*(list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")),
-                       extra={k: list(v) for k, v in self.extra.items()})
-
-    def to_dict(self) -> dict[str, list]:
-        """The curves by name; ``extra`` curves sit beside ``loss`` (e.g. ``"kl"``)."""
-        return {**{k: list(v) for k, v in self.extra.items()},
-                **{f: list(getattr(self, f)) for f in ("epoch", "loss", "val_loss", "trace_x", "trace_loss")}}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, list]) -> History:
-        known = ("epoch", "loss", "val_loss", "trace_x", "trace_loss")
-        return cls(**{k: list(d.get(k, [])) for k in known},
-                   extra={k: list(v) for k, v in d.items() if k not in known and isinstance(v, list)})
 
 
 @dataclass
@@ -106,6 +78,7 @@ class Snapshot:
     progress: Progress
     history: History
     learning_rate: float
+    stage: str = ""  # the stage training now (or last), in a run of several
 
 
 class _Control:
@@ -176,6 +149,7 @@ class TrainingRun:
         # Called by the worker after each epoch with (epochs done, models), e.g. to measure
         # the weights (aecore.linear.AngleTracker); must be quick and must not raise.
         self.epoch_hooks: list = []
+        self._stage = ""
 
     # ------------------------------------------------------------------ controls
     def start(self) -> None:
@@ -286,7 +260,7 @@ class TrainingRun:
             progress = Progress(**vars(self.progress))
             if self.status == RUNNING and self._active_since is not None:
                 progress.elapsed += time.perf_counter() - self._active_since
-            return Snapshot(self.status, self.reason, progress, self.history.copy(), self._learning_rate)
+            return Snapshot(self.status, self.reason, progress, self.history.copy(), self._learning_rate, self._stage)
 
     def predict(self, x_uint8: np.ndarray, noise_factor: float = 0.0, noise_kind: str = "gaussian",
                 noise_seed: int = 0, *, labels=None) -> tuple[np.ndarray, np.ndarray]:
@@ -352,10 +326,16 @@ class TrainingRun:
                 train, val = labelled_data(self.models, cfg, self.dataset, seed, self.val_limit)
                 if val is not None:
                     fit_kwargs["validation_data"] = val
-            self.models.autoencoder.fit(
-                train, epochs=self.progress.epochs, initial_epoch=self.progress.epoch,
-                callbacks=[_Control(self)], verbose=0, shuffle=False, **fit_kwargs,
-            )
+            stages = stages_for(cfg, self.models, self.dataset, val_limit=self.val_limit,
+                                steps_per_execution=self.steps_per_execution)
+            for stage, end in spans(stages, self.progress.epoch, self.progress.epochs):
+                model, data, kwargs = stage.fit_args(self.models, train, fit_kwargs)
+                self._stage = stage.name  # read by snapshot(); a new stage's optimizer gets the live rate
+                model.optimizer.learning_rate.assign(self._learning_rate)
+                model.fit(data, epochs=end, initial_epoch=self.progress.epoch, callbacks=[_Control(self)],
+                          verbose=0, shuffle=False, **kwargs)
+                if self._stop_requested or self.status == FAILED:
+                    break
             # The loss checks see the loss before the last update; the weights after it. A
             # diverged model must never end as "finished" and be offered as a good one.
             finite = inference.is_finite_model(self.models)
@@ -421,6 +401,8 @@ class TrainingRun:
             self.history.epoch.append(epoch + 1)
             self.history.loss.append(float(logs.get("loss", float("nan"))))
             self.history.val_loss.append(float(logs.get("val_loss", float("nan"))))
+            if self._stage:
+                self.history.stage.append(self._stage)
             for name, value in logs.items():  # extra loss terms (a VAE's kl) as their own curves
                 if name not in ("loss", "val_loss"):
                     curve = self.history.extra.setdefault(name, [float("nan")] * (len(self.history.epoch) - 1))

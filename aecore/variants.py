@@ -63,17 +63,22 @@ PARAMS: dict[str, Param] = {
               "training noise level (denoising: noisy input, clean target); 0 turns it off", 0.0, 1.0),
         Param("noise_kind", "choice", "kind of training noise", choices=NOISE_KINDS),
         Param("seed", "int", "random seed for weights, shuffling and noise", 0, 2**31 - 1),
+        Param("tied_weights", "bool", "each decoder layer uses the transpose of its mirror encoder layer's kernel "
+              "(own bias): about half the parameters, a regulariser (the survey)"),
+        Param("pretraining", "choice", "layerwise: train each encoder layer as a shallow autoencoder on the "
+              "previous layer's codes, then fine-tune the stack (the survey's recipe)", choices=("none", "layerwise")),
     ]
 }
 
 COMMON = ("activation", "output_activation", "loss", "optimizer", "learning_rate", "batch_size",
           "epochs", "scaling", "noise_factor", "noise_kind", "seed")
-DENSE_PARAMS = ("hidden", "code_dim", "code_activation", "l1") + COMMON
+DENSE_PARAMS = ("hidden", "code_dim", "code_activation", "l1", "tied_weights") + COMMON
+DEEP_PARAMS = DENSE_PARAMS + ("pretraining",)  # a one-layer model has nothing to pretrain layer by layer
 CONV_PARAMS = ("filters",) + COMMON
 
 #: the parameters that define the network's shape; changing one needs a new model
-ARCHITECTURE_KEYS = ("hidden", "code_dim", "filters", "activation", "code_activation",
-                     "output_activation", "l1", "loss", "optimizer", "scaling", "seed")
+ARCHITECTURE_KEYS = ("hidden", "code_dim", "filters", "activation", "code_activation", "output_activation",
+                     "l1", "loss", "optimizer", "scaling", "seed", "tied_weights", "pretraining")
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ class Variant:
 
 _BASE = dict(activation="relu", loss="bce", optimizer="adam", learning_rate=0.001,
              batch_size=256, scaling="unit", noise_factor=0.0, noise_kind="gaussian", seed=0,
-             output_activation="sigmoid")
+             output_activation="sigmoid", tied_weights=False, pretraining="none")
 _KERAS_BLOG = "Keras blog, 'Building Autoencoders in Keras' (F. Chollet, 2016)"
 
 VARIANTS: dict[str, Variant] = {
@@ -124,7 +129,7 @@ VARIANTS: dict[str, Variant] = {
             "binary cross-entropy, Adadelta, 100 epochs, batch 256",
             dict(_BASE, hidden=[128, 64], code_dim=32, code_activation="relu", l1=0.0, learning_rate=0.002,
                  epochs=15),
-            dict(optimizer="adadelta", learning_rate=1.0, epochs=100, batch_size=256),
+            dict(optimizer="adadelta", learning_rate=1.0, epochs=100, batch_size=256), param_names=DEEP_PARAMS,
         ),
         Variant(
             "deep2d", "2-D autoencoder, tanh output", "dense",
@@ -133,7 +138,7 @@ VARIANTS: dict[str, Variant] = {
             "tanh output on inputs scaled to [-0.5, 0.5], MSE, Adam, batch 256, 20 epochs",
             dict(_BASE, hidden=[128, 64, 10], code_dim=2, code_activation="linear", l1=0.0,
                  output_activation="tanh", loss="mse", scaling="centered", epochs=20),
-            dict(optimizer="adam", learning_rate=0.001, epochs=20, batch_size=256),
+            dict(optimizer="adam", learning_rate=0.001, epochs=20, batch_size=256), param_names=DEEP_PARAMS,
         ),
         Variant(
             "sparse", "Sparse, L1 on the code", "dense",
@@ -300,9 +305,10 @@ def resolve_config(variant: str, **overrides: Any) -> dict[str, Any]:
     v = get_variant(variant)
     unknown = sorted(k for k in overrides if k not in v.params and k != "variant")
     if unknown:
+        hints = "".join(f"; {OPTION_HINTS[k]}" for k in unknown if k in OPTION_HINTS)
         raise ValueError(
             f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a parameter of the "
-            f"{v.name} variant; its parameters: {', '.join(v.params)}"
+            f"{v.name} variant{hints}; its parameters: {', '.join(v.params)}"
         )
     merged = {**v.defaults, **{k: val for k, val in overrides.items() if k != "variant"}}
     config: dict[str, Any] = {"variant": v.name}
@@ -318,6 +324,10 @@ def check_compatible(config: dict[str, Any]) -> None:
     """Refuse combinations that cannot train, with the fix in the message."""
     if config.get("variant") == "vae":
         check_vae(config)
+    if config.get("pretraining", "none") != "none":
+        from aecore.pretraining import check_pretraining  # the epoch split rule lives there
+
+        check_pretraining(config)
     if config["loss"] == "bce":
         if config["scaling"] != "unit":
             raise ValueError(
@@ -434,3 +444,8 @@ def check_vae(config: dict[str, Any]) -> None:
             f"a conditional VAE trains on clean images: set noise_factor to 0 (got {config['noise_factor']:g}) "
             "or conditional to false"
         )
+
+
+#: the survey's options: why a variant without one refuses it (added to the error message)
+OPTION_HINTS = {"tied_weights": "tied weights apply to the dense-family variants dense, deep, deep2d, sparse, linear",
+                "pretraining": "layer-wise pretraining applies to the deep dense variants deep and deep2d"}

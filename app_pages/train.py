@@ -8,6 +8,7 @@ twice a second while it trains and redraws the loss curve, progress and previews
 import streamlit as st
 
 from aecore.estimate import estimate, format_bytes, format_seconds
+from aecore.models import tied_note
 from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, History
 from aecore.variants import PRESETS, VARIANTS, get_variant
 from ui import cache, datasets, form, plots, previews, runs, saving, state, upload, widgets
@@ -15,7 +16,7 @@ from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
 ORDER = ("arch", "hidden", "filters", "code_dim", "beta", "conditional", "activation", "loss", "optimizer",
-         "learning_rate", "batch_size", "epochs", "l1", "noise_factor", "seed")
+         "learning_rate", "batch_size", "epochs", "l1", "noise_factor", "seed", "pretraining", "tied_weights")
 
 
 def data_section():
@@ -97,10 +98,15 @@ def architecture_section(rows, size_text=""):
     total = sum(r["parameters"] for r in rows)
     code = next((r["output shape"] for r in reversed(rows) if r["part"] == "encoder"), "?")
     with st.expander(f"Architecture: code {code} · {total:,} parameters", expanded=True):
-        # four columns, so the parameter counts fit beside the live view at 1024 px
+        # four columns (five with tied weights), so the parameter counts fit beside the live view at 1024 px
         st.table([{"part": r["part"], "layer": f"{r['layer']} ({r['type']})", "output": r["output shape"],
-                   "parameters": f"{r['parameters']:,}"} for r in rows], hide_index=True, border="horizontal")
+                   "parameters": f"{r['parameters']:,}", **({"shared": f"{r['shared']:,}"} if "shared" in r else {})}
+                  for r in rows], hide_index=True, border="horizontal")
         st.caption(f"Total: {total:,} trainable parameters (encoder and decoder). Estimate: {size_text}.")
+        tied = tied_note(rows)
+        if tied:
+            st.caption(f"**{tied.capitalize()}.** *shared*: the kernel weights a tied layer borrows from its "
+                       "encoder layer (counted there).")
 
 
 def controls(run, config, full, key, n_train, ready):
@@ -197,6 +203,10 @@ def draw(run, status0):
         st.caption(snap.reason[0].upper() + snap.reason[1:])
     p = snap.progress
     st.progress(p.fraction, text=runs.progress_text(snap))
+    if snap.stage:
+        st.caption(f"Stage: **{snap.stage}**. Layer 1 and the fine-tuning reconstruct images; deeper layers "
+                   "reconstruct the codes below them (MSE, another scale). Reconstructions stay blurry until "
+                   "the fine-tuning.")
     h = snap.history
     m = st.columns(3)
     if h.loss:
@@ -205,7 +215,8 @@ def draw(run, status0):
         m[0].metric("Train loss (batch)", plots.fmt_number(h.trace_loss[-1] if h.trace_loss else None))
     m[1].metric("Validation loss", plots.fmt_number(h.val_loss[-1] if h.val_loss else None))
     m[2].metric("Learning rate", f"{snap.learning_rate:g}")
-    st.plotly_chart(plots.loss_figure(h, cfg["loss"]), key="chart_loss", theme=None, config={"displayModeBar": False})
+    st.plotly_chart(plots.loss_figure(h, cfg["loss"], stage=snap.stage), key="chart_loss", theme=None,
+                    config={"displayModeBar": False})
     if cfg["variant"] == "vae":
         st.caption("The total is reconstruction + β × KL, in nats per image: with β = 1 it is the negative "
                    "ELBO. Reconstruction falls as the decoder learns to draw; KL measures how far the codes "

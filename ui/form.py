@@ -44,6 +44,8 @@ LABELS = {
     "arch": "VAE architecture",
     "beta": "KL weight (beta)",
     "conditional": "Conditional (sees the label)",
+    "tied_weights": "Tied weights (decoder = encoder transposed)",
+    "pretraining": "Pretraining",
 }
 #: drawn in the advanced expander; the rest are always visible
 ADVANCED = ("code_activation", "output_activation", "scaling", "noise_kind")

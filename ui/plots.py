@@ -24,6 +24,7 @@ from aecore.images import as_pixels, mosaic, to_png
 TRAIN_COLOR = "#1f5fbf"
 VAL_COLOR = "#d9480f"
 TRACE_COLOR = "rgba(31, 95, 191, 0.35)"
+STAGE_COLORS = ("rgba(240, 200, 60, 0.16)", "rgba(60, 160, 120, 0.13)")  # alternate stage bands
 FONT_SIZE = 16  # readable on a projector
 FONT = dict(family="'Source Sans Pro', 'Source Sans 3', 'Helvetica Neue', Arial, sans-serif", size=FONT_SIZE,
             color="#111111")
@@ -165,29 +166,34 @@ def loss_terms(history) -> list[str]:
     return sorted(names, key=lambda k: known.index(k) if k in known else len(known))
 
 
-def _epoch_curves(fig: go.Figure, epochs, train, val, first: bool, **where) -> None:
-    """A train curve and (when it has values) a dotted validation curve, in one subplot."""
+def _epoch_curves(fig: go.Figure, epochs, train, val, first: bool, cuts=(), **where) -> None:
+    """A train curve and (when it has values) a dotted validation curve, in one subplot; the
+    lines break at each stage boundary in ``cuts``."""
+    x, y = _cut(list(epochs), _finite(train), list(cuts))
     fig.add_trace(go.Scatter(
-        x=list(epochs), y=_finite(train), name="train", legendgroup="train", showlegend=first,
+        x=x, y=y, name="train", legendgroup="train", showlegend=first,
         mode="lines+markers", line=dict(color=TRAIN_COLOR, width=3), marker=dict(size=8),
         hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
     ), **where)
     if val is not None and any(v is not None for v in _finite(val)):
+        x, y = _cut(list(epochs), _finite(val), list(cuts))
         fig.add_trace(go.Scatter(
-            x=list(epochs), y=_finite(val), name="validation", legendgroup="validation", showlegend=first,
+            x=x, y=y, name="validation", legendgroup="validation", showlegend=first,
             mode="lines+markers", line=dict(color=VAL_COLOR, width=3, dash="dot"), marker=dict(size=8),
             hovertemplate=f"%{{y:{HOVER_NUMBER}}}",
         ), **where)
 
 
-def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figure:
+def loss_figure(history, loss_name: str = "loss", height: int = 340, stage: str = "") -> go.Figure:
     """Train and validation loss per epoch, with the per-batch trace behind them.
 
     ``history`` is an :class:`aecore.training.History` (or anything with ``epoch``,
     ``loss``, ``val_loss``, ``trace_x``, ``trace_loss`` lists). When it also logs loss terms
     beside the total (``history.extra``: a VAE's reconstruction and KL), each term gets its
     own panel under the total, on its own scale (a KL of 5 nats would be a flat line at
-    the bottom of a 160-nat axis), and the figure grows by ``0.65 * height``.
+    the bottom of a 160-nat axis), and the figure grows by ``0.65 * height``. A run of
+    several stages (``history.stage``; ``stage`` is the one training now) gets a labelled
+    band per stage, and its lines break between stages, whose losses are on different scales.
     """
     terms = loss_terms(history) if history.epoch else []
     if terms:
@@ -203,16 +209,19 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
     else:
         fig = go.Figure()
         main = {}
+    bands = _stage_bands(list(getattr(history, "stage", [])), stage, history.trace_x)
+    cuts = [end for _, _, end in bands[:-1]]
     if history.trace_x:
+        tx, ty = _cut(list(history.trace_x), _finite(history.trace_loss), cuts)
         fig.add_trace(go.Scatter(
-            x=list(history.trace_x), y=_finite(history.trace_loss), name="per batch",
+            x=tx, y=ty, name="per batch",
             mode="lines" if len(history.trace_x) > 30 else "lines+markers", marker=dict(size=5),
             line=dict(color=TRACE_COLOR, width=2), hovertemplate=f"%{{y:{HOVER_NUMBER}}}<extra>batch</extra>",
         ), **main)
     if history.epoch:
-        _epoch_curves(fig, history.epoch, history.loss, history.val_loss, True, **main)
+        _epoch_curves(fig, history.epoch, history.loss, history.val_loss, True, cuts, **main)
     for j, term in enumerate(terms):
-        _epoch_curves(fig, history.epoch, history.extra[term], history.extra.get("val_" + term), False,
+        _epoch_curves(fig, history.epoch, history.extra[term], history.extra.get("val_" + term), False, cuts,
                       row=2, col=j + 1)
     label = {"bce": "binary cross-entropy", "mse": "mean squared error"}.get(loss_name, loss_name)
     if terms:
@@ -233,6 +242,12 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         fig.update_annotations(font=dict(size=FONT_SIZE, color="#111111"))
     fig.update_xaxes(rangemode="tozero", gridcolor="#e5e5e5", automargin=True, zeroline=False)
     fig.update_yaxes(gridcolor="#e5e5e5", automargin=True, zeroline=False, **NUMBER_AXIS)
+    for i, (name, start, end) in enumerate(bands):
+        # Vertical text fits a long name ("pretrain layer 2 (128-64)") into a band one epoch wide.
+        fig.add_vrect(x0=start, x1=end, fillcolor=STAGE_COLORS[i % 2], line_width=0, layer="below",
+                      annotation=dict(text=name, textangle=-90 if end - start < 4 else 0, yanchor="top",
+                                      font=dict(size=FONT_SIZE - 3, color="#444")),
+                      annotation_position="top left", **main)
     if not history.trace_x and not history.epoch:
         fig.add_annotation(text="the loss curve appears here once training starts", showarrow=False,
                            xref="paper", yref="paper", x=0.5, y=0.5, font=dict(size=FONT_SIZE, color="#666"))
@@ -241,6 +256,31 @@ def loss_figure(history, loss_name: str = "loss", height: int = 340) -> go.Figur
         fig.update_layout(margin=dict(l=10, r=10, t=10, b=10), height=min(height, 200),
                           plot_bgcolor="#f6f8fb")
     return fig
+
+
+def _stage_bands(stages: list[str], current: str, trace_x) -> list[tuple[str, float, float]]:
+    """(name, first x, last x) of each run of epochs of one stage; epoch e spans (e - 1, e]."""
+    if current and trace_x and max(trace_x) > len(stages):  # the epoch under way
+        stages = stages + [current] * (math.ceil(max(trace_x)) - len(stages))
+    bands: list[tuple[str, float, float]] = []
+    for e, name in enumerate(stages, start=1):
+        if bands and bands[-1][0] == name:
+            bands[-1] = (name, bands[-1][1], e)
+        else:
+            bands.append((name, e - 1, e))
+    return bands
+
+
+def _cut(xs: list[float], ys: list, cuts: list[float]) -> tuple[list, list]:
+    """Insert a gap (None) wherever consecutive x values straddle a stage boundary."""
+    out_x, out_y = [], []
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        if i and any(xs[i - 1] <= c < x for c in cuts):
+            out_x.append(None)
+            out_y.append(None)
+        out_x.append(x)
+        out_y.append(y)
+    return out_x, out_y
 
 
 def _code_grid_shape(n: int) -> tuple[int, int]:
