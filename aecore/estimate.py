@@ -18,6 +18,7 @@ and another machine can be several times faster or slower, so the page calls it 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,9 +89,9 @@ def _dense(part: str, name: str, n_in: int, units: int) -> LayerSize:
     return LayerSize(part, name, "Dense", (units,), n_in * units + units, n_in * units)
 
 
-def _conv(part: str, name: str, size: tuple[int, int], c_in: int, c_out: int) -> LayerSize:
-    per_position = 9 * c_in * c_out  # 3x3 kernels, 'same' padding
-    return LayerSize(part, name, "Conv2D", (*size, c_out), per_position + c_out, per_position * size[0] * size[1])
+def _conv(part: str, name: str, size: tuple[int, int], c_in: int, c_out: int, kind: str = "Conv2D") -> LayerSize:
+    per_position = 9 * c_in * c_out  # 3x3 kernels, 'same' padding; ``size`` is the output's
+    return LayerSize(part, name, kind, (*size, c_out), per_position + c_out, per_position * size[0] * size[1])
 
 
 def _halve(size: tuple[int, int]) -> tuple[int, int]:
@@ -108,6 +109,8 @@ def layer_sizes(config: dict[str, Any], image_shape: tuple[int, int]) -> list[La
     if h < 1 or w < 1:
         raise ValueError(f"image_shape must be two positive sizes, got {image_shape!r}")
     pixels = h * w
+    if get_variant(config["variant"]).family == "vae":
+        return _vae_layer_sizes(config, (h, w))
     out: list[LayerSize] = []
     if get_variant(config["variant"]).family == "dense":
         out.append(LayerSize("encoder", "flatten", "Flatten", (pixels,), 0, 0))
@@ -137,6 +140,63 @@ def layer_sizes(config: dict[str, Any], image_shape: tuple[int, int]) -> list[La
             out.append(LayerSize("decoder", f"dec_crop_{j + 1}", "Cropping2D", (*sizes[i], filters[i]), 0, 0))
         c_in = filters[i]
     out.append(_conv("decoder", "pixels", (h, w), c_in, 1))
+    out.append(LayerSize("decoder", "image_out", "Reshape", (h, w), 0, 0))
+    return out
+
+
+def _vae_layer_sizes(config: dict[str, Any], image_shape: tuple[int, int]) -> list[LayerSize]:
+    """The layers :func:`aecore.vae.build_vae` makes (dense or conv arch, optionally conditional)."""
+    h, w = image_shape
+    pixels, code, hidden = h * w, config["code_dim"], list(config["hidden"])
+    n_classes = 10  # build() gives a conditional VAE a one-hot label this wide
+    conditional = bool(config["conditional"])
+    out: list[LayerSize] = []
+    if config["arch"] == "conv":
+        filters = list(config["filters"])
+        sizes = [(h, w)]
+        for _ in filters:
+            sizes.append(_halve(sizes[-1]))  # stride-2 'same' convs round up like pooling
+        out.append(LayerSize("encoder", "channels", "Reshape", (h, w, 1), 0, 0))
+        c_in = 1
+        for i, f in enumerate(filters):
+            out.append(_conv("encoder", f"enc_conv_{i + 1}", sizes[i + 1], c_in, f))
+            c_in = f
+        flat = math.prod(sizes[-1]) * filters[-1]
+    else:
+        flat = pixels
+    out.append(LayerSize("encoder", "flatten", "Flatten", (flat,), 0, 0))
+    width = flat
+    if conditional:
+        width += n_classes
+        out.append(LayerSize("encoder", "with_label", "Concatenate", (width,), 0, 0))
+    for i, units in enumerate(hidden):
+        out.append(_dense("encoder", f"enc_{i + 1}", width, units))
+        width = units
+    out.append(_dense("encoder", "z_mean", width, code))
+    out.append(_dense("encoder", "z_log_var", width, code))
+    out.append(LayerSize("encoder", "z", "Sampling", (code,), 0, 0))
+    width = code
+    if conditional:
+        width += n_classes
+        out.append(LayerSize("decoder", "with_label", "Concatenate", (width,), 0, 0))
+    for i, units in enumerate(reversed(hidden)):
+        out.append(_dense("decoder", f"dec_{i + 1}", width, units))
+        width = units
+    if config["arch"] == "conv":
+        out.append(_dense("decoder", "dec_dense", width, flat))
+        out.append(LayerSize("decoder", "dec_reshape", "Reshape", (*sizes[-1], filters[-1]), 0, 0))
+        c_in = filters[-1]
+        for j, i in enumerate(reversed(range(len(filters)))):
+            up = (2 * sizes[i + 1][0], 2 * sizes[i + 1][1])
+            deconv = _conv("decoder", f"dec_deconv_{j + 1}", up, c_in, filters[i], kind="Conv2DTranspose")
+            # a stride-2 transposed conv does its multiply-adds per *input* position
+            out.append(dataclasses.replace(deconv, macs=deconv.macs // 4))
+            if up != sizes[i]:
+                out.append(LayerSize("decoder", f"dec_crop_{j + 1}", "Cropping2D", (*sizes[i], filters[i]), 0, 0))
+            c_in = filters[i]
+        out.append(_conv("decoder", "pixels", (h, w), c_in, 1, kind="Conv2DTranspose"))
+    else:
+        out.append(_dense("decoder", "pixels", width, pixels))
     out.append(LayerSize("decoder", "image_out", "Reshape", (h, w), 0, 0))
     return out
 

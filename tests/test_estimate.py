@@ -109,3 +109,19 @@ def test_cli_estimate(capsys):
     assert out["parameters"] == 281_854_768 and out["n_train"] == 500 and out["is_large"] is True
     assert main(["estimate", "--variant", "deep", "--set", "hidden=0"]) == 1
     assert capsys.readouterr().err.strip() == "error: every hidden entry must be between 1 and 8192, got 0"
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("options", [{"arch": "conv"}, {"conditional": True}, {"arch": "conv", "conditional": True}])
+def test_vae_options_are_sized_like_the_built_model(options, shape):
+    from aecore.models import build, summarize
+
+    cfg = {"variant": "vae", **options}
+    if options.get("arch") == "conv" and min(shape) < 16:
+        cfg["filters"] = [3, 5]
+    models = build(resolve_config(**cfg), shape)
+    built = [(r["part"], r["layer"], r["type"], r["output shape"], r["parameters"]) for r in summarize(models)]
+    mine = [(x.part, x.name, x.kind, "x".join(map(str, x.output_shape)), x.parameters)
+            for x in est.layer_sizes(cfg, shape)]
+    assert mine == built
+    assert est.parameter_count(cfg, shape) == models.autoencoder.count_params()
