@@ -141,3 +141,19 @@ def assert_no_traceback(page) -> None:
     text = page.inner_text("body")
     assert "Traceback" not in text, text[:2000]
     assert page.locator('[data-testid="stException"]').count() == 0, text[:2000]
+
+
+def choose(page, key: str, option: str) -> None:
+    """Pick ``option`` in the selectbox with widget key ``key``, retrying when a rerun closes the list."""
+    wait_idle(page)
+    wanted = page.locator('[role="option"]').filter(has_text=option).first
+    for _ in range(3):  # a rerun that lands during the click closes the list again
+        page.locator(f'.st-key-{key} [role="combobox"]').first.click()
+        try:
+            wanted.wait_for(timeout=10_000)
+            break
+        except Exception:
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    wanted.click()
+    wait_idle(page)

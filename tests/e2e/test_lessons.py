@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import assert_no_traceback, new_page, shot, wait_idle
+from tests.e2e.conftest import assert_no_traceback, choose, new_page, shot, wait_idle
 from tests.e2e.test_browser import set_number, wait_for_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -53,8 +53,7 @@ def test_linear_ae_reaches_pca_then_its_model_finds_noise(browser, server):
     chosen = page.locator(".st-key-an_model input").first.input_value()
     assert "linear · 4 ep" in chosen, chosen  # the model just trained on the other page
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.locator(".st-key-an_source input").first.click()
-    page.get_by_role("option", name="uniform noise").click()
+    choose(page, "an_source", "uniform noise")
     wait_idle(page)
     text = wait_for_text(page, r"chance that a random outlier \(uniform noise\)", 120)
     auc = float(re.search(r"AUC (\d\.\d{3})", text).group(1))
