@@ -11,7 +11,21 @@ from aecore.estimate import estimate, format_bytes, format_seconds
 from aecore.models import tied_note
 from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, History
 from aecore.variants import PRESETS, VARIANTS, get_variant
-from ui import cache, datasets, form, plots, previews, runs, saving, state, upload, widgets
+from ui import (
+    cache,
+    datasets,
+    form,
+    plots,
+    previews,
+    runs,
+    runs_panel,
+    saving,
+    state,
+    sweep_panel,
+    upload,
+    url_settings,
+    widgets,
+)
 from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
@@ -271,6 +285,7 @@ def main():
     note = form.pop_flash()
     if note:
         getattr(st, note[0], st.info)(note[1])
+    url_settings.from_link()
     form.seed_widgets()
     saved = saving.finalize()
     if saved:
@@ -281,6 +296,7 @@ def main():
         full, key, n_train = data_section()
         config, variant, problems, reason = model_section()
         upload_slot = st.container()  # filled last, so no upload can keep the Train column from drawing
+    url_settings.to_link(config, key)
     run = state.current_run()
     if full is None:
         reason = "the dataset cannot be loaded (see **1 · Data**)"
@@ -314,6 +330,8 @@ def main():
     if full is not None:
         with upload_slot:
             upload_section(full, key)
+    sweep_panel.draw(config, full, key, n_train, ready)
+    runs_panel.draw()
 
 
 widgets.guard(main)
