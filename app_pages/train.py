@@ -14,6 +14,7 @@ from aecore.variants import PRESETS, VARIANTS, get_variant
 from ui import (
     cache,
     datasets,
+    exports,
     form,
     plots,
     previews,
@@ -322,6 +323,7 @@ def main():
                 st.toast(change[0].upper() + change[1:])
         controls(run, config, full, key, n_train, ready)
         live_section(state.current_run())
+        exports.run_downloads(state.current_run())
         if rows:
             architecture_section(rows, size_text)
         elif ready and size is not None:

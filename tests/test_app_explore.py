@@ -155,3 +155,14 @@ def test_a_code_size_sweep_queues_runs_and_charts_the_loss_against_the_value():
     # the store holds both: a reload lists them in the pickers
     labels = _page("app_pages/latent.py").selectbox(key="lt_model").options
     assert len(labels) == 2
+
+
+def test_download_buttons_on_train_denoise_and_latent(tiny):
+    run = trained("deep2d", tiny, hidden=[16], code_dim=2)
+    at = _page("app_pages/train.py", run)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Download model (.keras)" in labels and "Download history (CSV)" in labels
+    assert [b.proto.label for b in _page("app_pages/denoise.py", run).get("download_button")] == \
+        ["Download the grid (PNG)"]
+    latent = _page("app_pages/latent.py", run)
+    assert [b.proto.label for b in latent.get("download_button")] == ["Download the maps (CSV)"]
