@@ -297,7 +297,7 @@ def main():
         full, key, n_train = data_section()
         config, variant, problems, reason = model_section()
         upload_slot = st.container()  # filled last, so no upload can keep the Train column from drawing
-    url_settings.to_link(config, key)
+    url_settings.to_link(config, key, n_train, full)
     run = state.current_run()
     if full is None:
         reason = "the dataset cannot be loaded (see **1 · Data**)"

@@ -101,17 +101,18 @@ def test_forgetting_a_stored_run(tiny):
 
 def test_the_link_restores_the_settings_and_the_page_writes_them_back():
     at = _page("app_pages/train.py", params={"dataset": "digits", "variant": "deep", "learning_rate": "0.01",
-                                             "hidden": "64,16", "code_dim": "8"})
+                                             "hidden": "64,16", "code_dim": "8", "n_train": "500"})
     assert not at.warning or all("link" not in w.value for w in at.warning)
     assert at.selectbox(key="train_variant").value == "deep"
     assert at.selectbox(key="train_dataset").value == "digits"
     assert at.text_input(key="train_learning_rate").value == "0.01"
     assert at.text_input(key="train_hidden").value == "64,16"
     assert at.number_input(key="train_code_dim").value == 8
+    assert at.number_input(key="train_n_train").value == 500
     # a change in the form goes into the link
     at.number_input(key="train_code_dim").set_value(4).run()
     assert at.query_params["code_dim"] == "4" and at.query_params["variant"] == "deep"
-    assert at.query_params["dataset"] == "digits"
+    assert at.query_params["dataset"] == "digits" and at.query_params["n_train"] == "500"
     # the recipe's values stay out of the link
     at.number_input(key="train_code_dim").set_value(resolve_config("deep")["code_dim"]).run()
     assert "code_dim" not in at.query_params
@@ -119,10 +120,10 @@ def test_the_link_restores_the_settings_and_the_page_writes_them_back():
 
 def test_bad_values_in_the_link_are_named_and_fall_back_to_the_recipe():
     at = _page("app_pages/train.py", params={"variant": "dense", "learning_rate": "banana", "code_dim": "0",
-                                             "batch_size": "64", "filters": "8"})
+                                             "batch_size": "64", "filters": "8", "n_train": "lots"})
     warning = "\n".join(w.value for w in at.warning)
     assert "learning_rate" in warning and "banana" in warning
-    assert "code_dim" in warning and "filters" in warning
+    assert "code_dim" in warning and "filters" in warning and "n_train must be a whole number" in warning
     recipe = resolve_config("dense")
     assert at.text_input(key="train_learning_rate").value == f"{recipe['learning_rate']:g}"
     assert at.number_input(key="train_code_dim").value == recipe["code_dim"]

@@ -349,7 +349,7 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
 
 
 def overlay_figure(curves: Sequence[tuple[str, str, object, float]], x: str = "epoch", log: bool = False,
-                   height: int = 380) -> go.Figure:
+                   height: int = 400) -> go.Figure:
     """Several runs' loss curves on one chart: each run's colour, validation solid, train dashed.
 
     ``curves`` holds ``(name, colour, history, seconds trained)``. ``x="seconds"`` spaces a
@@ -362,18 +362,20 @@ def overlay_figure(curves: Sequence[tuple[str, str, object, float]], x: str = "e
         if not n:
             continue
         xs = list(h.epoch) if x == "epoch" else [seconds * (i + 1) / n for i in range(n)]
-        if any(v is not None for v in _finite(h.val_loss)):
-            fig.add_trace(go.Scatter(x=xs, y=_finite(h.val_loss), name=f"{name} (validation)", mode="lines+markers",
+        has_val = any(v is not None for v in _finite(h.val_loss))
+        if has_val:
+            fig.add_trace(go.Scatter(x=xs, y=_finite(h.val_loss), name=name, legendgroup=name, mode="lines+markers",
                                      line=dict(color=colour, width=3), marker=dict(size=7),
-                                     hovertemplate=f"%{{y:{HOVER_NUMBER}}}"))
-        fig.add_trace(go.Scatter(x=xs, y=_finite(h.loss), name=f"{name} (train)", mode="lines",
-                                 line=dict(color=colour, width=2, dash="dash"),
-                                 hovertemplate=f"%{{y:{HOVER_NUMBER}}}"))
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, plot_bgcolor="white",
-                      legend=dict(orientation="h", y=-0.25), hovermode="x unified")
-    fig.update_xaxes(title="epoch" if x == "epoch" else "seconds trained", gridcolor="#e6e6e6")
-    fig.update_yaxes(title="loss (validation solid, train dashed)", type="log" if log else "linear",
-                     gridcolor="#e6e6e6", **NUMBER_AXIS)
+                                     hovertemplate=f"validation %{{y:{HOVER_NUMBER}}}"))
+        fig.add_trace(go.Scatter(x=xs, y=_finite(h.loss), name=name, legendgroup=name, showlegend=not has_val,
+                                 mode="lines", line=dict(color=colour, width=2, dash="dash"),
+                                 hovertemplate=f"train %{{y:{HOVER_NUMBER}}}"))
+    fig.update_layout(height=height, margin=dict(l=80, r=16, t=24, b=64), font=FONT, plot_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=13)))
+    fig.update_xaxes(title="epoch" if x == "epoch" else "seconds trained", gridcolor="#e5e5e5", automargin=True,
+                     **(dict(dtick=1) if x == "epoch" else {}))
+    fig.update_yaxes(title="loss", type="log" if log else "linear", gridcolor="#e5e5e5", automargin=True,
+                     **NUMBER_AXIS)
     return fig
 
 
@@ -389,9 +391,9 @@ def sweep_figure(param: str, points: Sequence[tuple[object, float | None, str]],
                              marker=dict(size=12, color=[c for _, _, c in points]), name="final validation loss",
                              hovertemplate=f"{param} %{{x}}: %{{y:{HOVER_NUMBER}}}<extra></extra>"))
     numeric = all(isinstance(v, (int, float)) for v in xs)
-    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=FONT, plot_bgcolor="white",
+    fig.update_layout(height=height, margin=dict(l=80, r=16, t=24, b=64), font=FONT, plot_bgcolor="white",
                       showlegend=False)
     fig.update_xaxes(title=param, type=("log" if log_x else "linear") if numeric else "category",
-                     gridcolor="#e6e6e6")
-    fig.update_yaxes(title="final validation loss", gridcolor="#e6e6e6", **NUMBER_AXIS)
+                     gridcolor="#e5e5e5", automargin=True)
+    fig.update_yaxes(title="final validation loss", gridcolor="#e5e5e5", automargin=True, **NUMBER_AXIS)
     return fig

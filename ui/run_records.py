@@ -62,6 +62,11 @@ def record_for(run: TrainingRun) -> RunRecord:
 def update(run: TrainingRun, store_key: str | None = None) -> RunRecord:
     """Bring the run's record up to date (its curves, time, status, and store key once saved)."""
     rec = record_for(run)
+    saved = getattr(run, "ui_store_key", None)
+    if store_key is None and saved is not None and saved[1] == len(run.history.epoch) and rec.store_key:
+        # saved as it is now: the record stays what was saved (a later learning-rate change in
+        # the form applies to the model for its next epochs, not to what it was trained with)
+        return rec
     snap = run.snapshot()
     rec.config = dict(run.config)
     rec.history = snap.history

@@ -58,8 +58,7 @@ def rows() -> list[Row]:
         if not rec.history.epoch and rec.status not in (RUNNING, PAUSED):
             continue
         epochs = len(rec.history.epoch)
-        out.append(Row(f"s{rec.rid}", f"{store_index.dot(rec.colour)} run {rec.rid}: "
-                                      f"{state.model_label(rec.config, epochs)}",
+        out.append(Row(f"s{rec.rid}", f"run {rec.rid}: {state.model_label(rec.config, epochs)}",
                        rec.colour, rec.config, rec.dataset, rec.history, rec.seconds, rec.status, rec.store_key))
         if rec.store_key:
             mine.add(rec.store_key)
@@ -94,7 +93,7 @@ def table(all_rows: list[Row], selected: list[Row]) -> list[dict[str, Any]]:
     out = []
     for r in all_rows:
         out.append({
-            "": store_index.dot(r.colour),
+            "colour": store_index.colour(r.colour),
             "run": r.name,
             "variant": r.config.get("variant", "?"),
             **{p: _value(r.config.get(p)) for p in params},
@@ -107,6 +106,14 @@ def table(all_rows: list[Row], selected: list[Row]) -> list[dict[str, Any]]:
             "selected": r in selected,
         })
     return out
+
+
+def _swatches(rows: list[dict[str, Any]]):
+    """The table with each run's colour filling its first cell (the colour of its curves)."""
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    return df.style.map(lambda c: f"background-color: {c}; color: {c}", subset=["colour"])
 
 
 def picker_label(row: Row) -> str | None:
@@ -179,8 +186,10 @@ def _panel() -> None:
     chosen = st.multiselect("Runs to compare", list(by_id), key=SELECTED, format_func=lambda rid: by_id[rid].name,
                             help="This session's runs first, then every model in the store, newest first")
     selected = [by_id[rid] for rid in chosen]
-    st.dataframe(table(all_rows, selected), hide_index=True, key="runs_table",
-                 column_config={"selected": st.column_config.CheckboxColumn("selected", width="small")})
+    st.dataframe(_swatches(table(all_rows, selected)), hide_index=True, key="runs_table",
+                 column_config={"selected": st.column_config.CheckboxColumn("selected", width="small"),
+                                "colour": st.column_config.TextColumn("", width="small"),
+                                "seconds": st.column_config.NumberColumn("seconds", format="%.1f")})
     c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="bottom")
     x = c1.radio("x axis", ("epoch", "seconds"), key=XAXIS, horizontal=True)
     log = c2.checkbox("log scale", key=LOG)
@@ -190,6 +199,9 @@ def _panel() -> None:
         st.plotly_chart(plots.overlay_figure([(r.name, store_index.colour(r.colour), r.history, r.seconds or 0.0)
                                               for r in selected], x=x, log=log),
                         key="runs_overlay", theme=None, config={"displayModeBar": False})
+        st.caption("Solid: validation loss; dashed: training loss. Each run keeps its colour (the swatch in the "
+                   "table) on every chart." + (" Seconds spread each run's epochs evenly over its training time."
+                                              if x == "seconds" else ""))
     b1, b2 = st.columns(2)
     b1.button("Compare the first two in Denoise", key="runs_denoise", icon=":material/compare:",
               disabled=len(selected) < 2, on_click=open_in_denoise, args=tuple(selected[:2]),

@@ -21,11 +21,10 @@ import streamlit as st
 
 from aecore.history import History
 from aecore.store import ModelStore, StoreError
-from ui import state
+from ui import plots, state
 
-#: (plot colour, the same colour as a dot for text); a run keeps its colour on every page
-PALETTE = (("#1f77b4", "🔵"), ("#ff7f0e", "🟠"), ("#2ca02c", "🟢"), ("#d62728", "🔴"),
-           ("#9467bd", "🟣"), ("#8c564b", "🟤"), ("#e6b800", "🟡"), ("#444444", "⚫"))
+#: a run's colour in every chart and table swatch (kept with its store entry, so after a reload too)
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e6b800", "#444444")
 LOADED_MODELS = 4  # stored models held in memory at once (process-wide), least recently used dropped
 
 
@@ -41,11 +40,7 @@ def colour_index(key: str, meta: dict[str, Any] | None = None) -> int:
 
 
 def colour(index: int) -> str:
-    return PALETTE[index % len(PALETTE)][0]
-
-
-def dot(index: int) -> str:
-    return PALETTE[index % len(PALETTE)][1]
+    return PALETTE[index % len(PALETTE)]
 
 
 def _final(values: list) -> float | None:
@@ -54,12 +49,6 @@ def _final(values: list) -> float | None:
     except (IndexError, TypeError, ValueError):
         return None
     return v if math.isfinite(v) else None
-
-
-def fmt(v: float | None) -> str:
-    if v is None:
-        return "–"
-    return f"{v:.4g}"
 
 
 @dataclass
@@ -100,10 +89,11 @@ class StoredModel:
         return _final((self.meta.get("history") or {}).get("val_loss", []))
 
 
-def stored_label(config: dict[str, Any], epochs: int, loss: float | None, dataset: str, colour_i: int) -> str:
-    """"🔵 dense · lr 0.01 · 3 ep · loss 0.0931 · mnist_sample": what differs from the recipe,
-    the epochs, the final validation (else training) loss and the data, after its colour."""
-    return f"{dot(colour_i)} {state.model_label(config, epochs)} · loss {fmt(loss)} · {dataset}"
+def stored_label(config: dict[str, Any], epochs: int, loss: float | None, dataset: str) -> str:
+    """"dense · lr 0.01 · 3 ep · loss 0.0931 · mnist_sample": what differs from the recipe, the
+    epochs, the final validation (else training) loss and the data (a session's own models
+    end in the epochs, so the two kinds read apart)."""
+    return f"{state.model_label(config, epochs)} · loss {plots.fmt_number(loss)} · {dataset}"
 
 
 _SCAN: dict[str, tuple[int, list[StoredModel]]] = {}  # root -> (root mtime, entries): rescanned on change
@@ -130,7 +120,7 @@ def stored_models() -> list[StoredModel]:
         loss = _final(h.get("val_loss", [])) or _final(h.get("loss", []))
         epochs = len(h.get("epoch", [])) or int(meta["config"].get("epochs", 0) or 0)
         out.append(StoredModel(info.key, meta, stored_label(meta["config"], epochs, loss,
-                                                            str(meta.get("dataset", "?")), c), c))
+                                                            str(meta.get("dataset", "?"))), c))
     out.sort(key=lambda m: m.saved_at, reverse=True)
     # two entries that differ only in what a label leaves out (training-set size): name the key
     seen: dict[str, int] = {}

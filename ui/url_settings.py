@@ -15,13 +15,14 @@ from typing import Any
 import streamlit as st
 
 from aecore.data import DATASET_NAMES
+from aecore.validation import check_int
 from aecore.variants import PARAMS, VARIANTS, check_param, get_variant, resolve_config
 from ui import form, state
 from ui.datasets import FOLDER_CHOICE
 
 APPLIED_KEY = "ae_url_applied"  # the link's settings last applied to, or written from, the form
 PROBLEMS_KEY = "ae_url_problems"  # (messages, the query written after them or None)
-FIXED = ("dataset", "variant")
+FIXED = ("dataset", "variant", "n_train")
 
 
 def as_text(value: Any) -> str:
@@ -94,6 +95,16 @@ def from_link() -> None:
             st.session_state[form.wkey("dataset")] = dataset if named else FOLDER_CHOICE
             st.session_state[form.wkey("folder")] = "" if named else dataset
             state.set_dataset_name(dataset)
+        n_train = values.get("n_train")
+        if n_train is not None:
+            try:
+                n = check_param_int("n_train", n_train)
+            except ValueError as exc:
+                problems.append(str(exc))
+            else:  # the size chosen for this dataset (a new dataset otherwise starts with all its images)
+                f = form.form()
+                f["n_train"], f["n_train_for"] = n, dataset or state.dataset_name()
+                st.session_state[form.wkey("n_train")] = n
         st.session_state[PROBLEMS_KEY] = (problems, None) if problems else None
     kept = st.session_state.get(PROBLEMS_KEY)
     if kept:
@@ -102,12 +113,25 @@ def from_link() -> None:
                    icon=":material/link_off:")
 
 
-def to_link(config: dict[str, Any] | None, dataset_key: str | None) -> None:
-    """After the form is drawn: the dataset, the variant and what differs from its recipe, in the link."""
+def check_param_int(name: str, raw: str) -> int:
+    """A whole number of at least 1 from the link (``ValueError`` names it)."""
+    try:
+        n = int(str(raw).strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    return check_int(name, n, low=1)
+
+
+def to_link(config: dict[str, Any] | None, dataset_key: str | None, n_train: int | None = None,
+            full: Any = None) -> None:
+    """After the form is drawn: the dataset, the variant, the training-set size when it is not
+    every image, and each hyperparameter that differs from the recipe, in the link."""
     if config is None or not dataset_key:
         return
     recipe = resolve_config(config["variant"])
     want = {"dataset": dataset_key, "variant": config["variant"]}
+    if n_train is not None and full is not None and n_train < len(full.x_train):
+        want["n_train"] = str(int(n_train))
     for name in get_variant(config["variant"]).params:
         if config.get(name) != recipe.get(name):
             want[name] = as_text(config[name])
