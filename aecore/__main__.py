@@ -457,7 +457,8 @@ def cmd_sweep(args) -> dict[str, Any]:
         if run is not None and r.status == "finished":
             row["store_key"] = store.save(run.models, dict(run.config, epochs=len(run.history.epoch)), run.history,
                                           dataset=ds.name, n_train=len(ds.x_train), image_shape=ds.image_shape,
-                                          extra={"seconds": row["seconds"], "status": r.status})
+                                          extra={"seconds": row["seconds"], "status": r.status,
+                                                 "code_size": int(run.models.code_size)})
         rows.append({k: _finite(v) if k in ("loss", "val_loss") else v for k, v in row.items()})
     best = min((r for r in rows if r["val_loss"] is not None), key=lambda r: r["val_loss"], default=None)
     return {"variant": args.variant, "dataset": ds.name, "notice": ds.notice, "n_train": int(len(ds.x_train)),

@@ -96,15 +96,15 @@ def stored_label(config: dict[str, Any], epochs: int, loss: float | None, datase
     return f"{state.model_label(config, epochs)} · loss {plots.fmt_number(loss)} · {dataset}"
 
 
-_SCAN: dict[str, tuple[int, list[StoredModel]]] = {}  # root -> (root mtime, entries): rescanned on change
+_SCAN: dict[str, tuple[tuple, list[StoredModel]]] = {}  # root -> (root mtime, entries): rescanned on change
 
 
 def stored_models() -> list[StoredModel]:
     """Every complete store entry, newest first (damaged ones are skipped)."""
     s = ModelStore()
     root = str(s.root)
-    try:
-        stamp = os.stat(root).st_mtime_ns
+    try:  # the folder changes whenever an entry is renamed in or removed (entries are written atomically)
+        stamp = (os.stat(root).st_mtime_ns, tuple(sorted(os.listdir(root))))
     except OSError:
         return []
     cached = _SCAN.get(root)
@@ -177,6 +177,8 @@ class StoredEntry:
         size = self._meta.get("code_size")
         if isinstance(size, int):
             return size
+        if self.config.get("variant") == "vae" and isinstance(self.config.get("code_dim"), int):
+            return int(self.config["code_dim"])  # a VAE's code is its code mean
         try:
             from aecore.estimate import layer_sizes
 
