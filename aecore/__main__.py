@@ -270,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--limit", type=int, help="use at most N training images")
     m.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
     add_vae_commands(sub)
+    add_sweep_command(sub)
     a = sub.add_parser("anomalies", help="reconstruction error as an outlier score: AUC against other images")
     a.add_argument("--model", required=True)
     a.add_argument("--dataset", default="mnist_sample", help="the inliers: this dataset's test images")
@@ -421,6 +422,65 @@ def add_vae_commands(sub) -> None:
 
 
 COMMANDS["sample"] = cmd_sample
+
+
+# ---------------------------------------------------------------------------- sweep
+def cmd_sweep(args) -> dict[str, Any]:
+    """Train one variant once per value of one hyperparameter; one row per value."""
+    from aecore.data import load_dataset
+    from aecore.store import ModelStore
+    from aecore.sweep import Sweep, parse_values, sweep_configs
+    from aecore.validation import check_optional_int
+
+    overrides: dict[str, Any] = parse_sets(args.set)
+    if args.epochs is not None:
+        overrides["epochs"] = args.epochs
+    try:
+        limit = check_optional_int("--limit", args.limit, low=1)
+        values = parse_values(args.param, args.values, args.variant)
+        configs = sweep_configs(args.variant, args.param, values, **overrides)
+    except ValueError as exc:  # a bad argument: one line, exit 2 like argparse's own errors
+        raise SystemExit(_fail(str(exc).splitlines()[0], EXIT_USAGE)) from None
+    ds = load_dataset(args.dataset, limit=limit, seed=configs[0]["seed"])
+    from aecore.models import build
+
+    for cfg in configs:
+        build(cfg, ds.image_shape)  # fail fast on a value that does not fit the images
+    sweep = Sweep(args.param, values, configs, ds)
+    t0 = time.perf_counter()
+    results = sweep.run_all()
+    store = ModelStore()
+    rows = []
+    for i, r in enumerate(results):
+        row = r.row(args.param)
+        run = sweep.runs[i]
+        if run is not None and r.status == "finished":
+            row["store_key"] = store.save(run.models, dict(run.config, epochs=len(run.history.epoch)), run.history,
+                                          dataset=ds.name, n_train=len(ds.x_train), image_shape=ds.image_shape,
+                                          extra={"seconds": row["seconds"], "status": r.status,
+                                                 "code_size": int(run.models.code_size)})
+        rows.append({k: _finite(v) if k in ("loss", "val_loss") else v for k, v in row.items()})
+    best = min((r for r in rows if r["val_loss"] is not None), key=lambda r: r["val_loss"], default=None)
+    return {"variant": args.variant, "dataset": ds.name, "notice": ds.notice, "n_train": int(len(ds.x_train)),
+            "param": args.param, "values": values, "epochs": configs[0]["epochs"], "loss_name": configs[0]["loss"],
+            "rows": rows, "best": best[args.param] if best else None,
+            "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def add_sweep_command(sub) -> None:
+    w = sub.add_parser("sweep", help="train once per value of one hyperparameter; final losses per value")
+    w.add_argument("--variant", required=True)
+    w.add_argument("--dataset", default="mnist_sample")
+    w.add_argument("--param", required=True,
+                   help="code_dim, learning_rate, batch_size, l1, noise_factor or hidden")
+    w.add_argument("--values", required=True,
+                   help="comma-separated values (2,4,8,16,32); for hidden, layer lists separated by ';' (64;128,64)")
+    w.add_argument("--epochs", type=int)
+    w.add_argument("--limit", type=int, help="use at most N training images")
+    w.add_argument("--set", action="append", metavar="KEY=VALUE", help="fix another hyperparameter (repeatable)")
+
+
+COMMANDS["sweep"] = cmd_sweep
 
 
 if __name__ == "__main__":

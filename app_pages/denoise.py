@@ -10,8 +10,8 @@ import streamlit as st
 from aecore.inference import fits, image_shape_of
 from aecore.noise import NOISE_KINDS
 from ui import denoise as dn
+from ui import exports, state, widgets
 from ui import page_memory as memory
-from ui import state, widgets
 
 # Widget keys (stable, so tests and links can address them).
 MODEL, COMPARE, KIND, NOISE, METRIC = "dn_model", "dn_compare", "dn_kind", "dn_noise", "dn_metric"
@@ -127,6 +127,7 @@ def main() -> None:
         st.caption(f"{len(idx)} test digits of **{ds.name}**, {dn.NOISE_LABELS.get(kind, kind).lower()} noise "
                    f"at factor {factor:.2f}. Under each noisy and reconstructed image: its error against the "
                    "original.")
+        exports.grid_download([r[1] for r in rows], f"denoise-noise{factor:.2f}.png")
 
     st.subheader("Error against noise factor")
     curves = {}

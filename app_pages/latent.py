@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from aecore.inference import is_conditional
+from ui import exports, plots, state, widgets
 from ui import latent as lt
 from ui import page_memory as memory
-from ui import plots, state, widgets
 
 MODEL, SIZE, PERPLEXITY, SEED = "lt_model", "lt_size", "lt_perplexity", "lt_seed"
 CHART = {lt.AE: "lt_chart_ae", lt.PCA: "lt_chart_pca", lt.TSNE: "lt_chart_tsne"}
@@ -112,6 +112,7 @@ def main() -> None:
                                 config={"displaylogo": False,
                                         "modeBarButtonsToRemove": ["toImage", "autoScale2d"]})
 
+    exports.embedding_download({m: (lt.method_name(m, entry), p.emb) for m, p in done.items()}, s.idx, s.y)
     c1, c2 = st.columns([3, 2])
     with c1:
         st.subheader("How well does each map keep the digits apart?")

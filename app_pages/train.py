@@ -11,7 +11,22 @@ from aecore.estimate import estimate, format_bytes, format_seconds
 from aecore.models import tied_note
 from aecore.training import FAILED, FINISHED, IDLE, PAUSED, RUNNING, STOPPED, History
 from aecore.variants import PRESETS, VARIANTS, get_variant
-from ui import cache, datasets, form, plots, previews, runs, saving, state, upload, widgets
+from ui import (
+    cache,
+    datasets,
+    exports,
+    form,
+    plots,
+    previews,
+    runs,
+    runs_panel,
+    saving,
+    state,
+    sweep_panel,
+    upload,
+    url_settings,
+    widgets,
+)
 from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
@@ -271,6 +286,7 @@ def main():
     note = form.pop_flash()
     if note:
         getattr(st, note[0], st.info)(note[1])
+    url_settings.from_link()
     form.seed_widgets()
     saved = saving.finalize()
     if saved:
@@ -281,6 +297,7 @@ def main():
         full, key, n_train = data_section()
         config, variant, problems, reason = model_section()
         upload_slot = st.container()  # filled last, so no upload can keep the Train column from drawing
+    url_settings.to_link(config, key, n_train, full)
     run = state.current_run()
     if full is None:
         reason = "the dataset cannot be loaded (see **1 · Data**)"
@@ -306,6 +323,7 @@ def main():
                 st.toast(change[0].upper() + change[1:])
         controls(run, config, full, key, n_train, ready)
         live_section(state.current_run())
+        exports.run_downloads(state.current_run())
         if rows:
             architecture_section(rows, size_text)
         elif ready and size is not None:
@@ -314,6 +332,8 @@ def main():
     if full is not None:
         with upload_slot:
             upload_section(full, key)
+    sweep_panel.draw(config, full, key, n_train, ready)
+    runs_panel.draw()
 
 
 widgets.guard(main)

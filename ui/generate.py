@@ -38,6 +38,8 @@ def vae_presets() -> list[str]:
 
 
 def is_vae(entry: ModelEntry) -> bool:
+    if entry.source == "store":  # known from its saved configuration, without loading its weights
+        return entry.config.get("variant") == "vae"
     from aecore.vae import is_vae as _is  # Keras is loaded already: the entry holds a model
 
     return _is(entry.models)
@@ -52,7 +54,8 @@ def plain_entries(available: Mapping[str, ModelEntry], image_shape: tuple[int, i
     """The plain autoencoders that take these images, 2-d codes first (the fairest comparison
     with a 2-d VAE)."""
     out = {label: e for label, e in available.items()
-           if not is_vae(e) and inference.fits(e.models, image_shape)}
+           if not is_vae(e) and (tuple(e.image_shape) == tuple(image_shape) if e.source == "store"
+                                 else inference.fits(e.models, image_shape))}
     return dict(sorted(out.items(), key=lambda kv: kv[1].code_size != 2))
 
 

@@ -346,3 +346,54 @@ def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions
     # move them off it
     fig.update_annotations(selector=dict(textangle=90), xshift=12)
     return fig
+
+
+def overlay_figure(curves: Sequence[tuple[str, str, object, float]], x: str = "epoch", log: bool = False,
+                   height: int = 400) -> go.Figure:
+    """Several runs' loss curves on one chart: each run's colour, validation solid, train dashed.
+
+    ``curves`` holds ``(name, colour, history, seconds trained)``. ``x="seconds"`` spaces a
+    run's epochs evenly over its training time (a History keeps no clock), so a slow run's
+    curve stretches to the right; ``log`` puts the loss on a log axis.
+    """
+    fig = go.Figure()
+    for name, colour, h, seconds in curves:
+        n = len(h.epoch)
+        if not n:
+            continue
+        xs = list(h.epoch) if x == "epoch" else [seconds * (i + 1) / n for i in range(n)]
+        has_val = any(v is not None for v in _finite(h.val_loss))
+        if has_val:
+            fig.add_trace(go.Scatter(x=xs, y=_finite(h.val_loss), name=name, legendgroup=name, mode="lines+markers",
+                                     line=dict(color=colour, width=3), marker=dict(size=7),
+                                     hovertemplate=f"validation %{{y:{HOVER_NUMBER}}}"))
+        fig.add_trace(go.Scatter(x=xs, y=_finite(h.loss), name=name, legendgroup=name, showlegend=not has_val,
+                                 mode="lines", line=dict(color=colour, width=2, dash="dash"),
+                                 hovertemplate=f"train %{{y:{HOVER_NUMBER}}}"))
+    fig.update_layout(height=height, margin=dict(l=80, r=16, t=24, b=64), font=FONT, plot_bgcolor="white",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=13)))
+    fig.update_xaxes(title="epoch" if x == "epoch" else "seconds trained", gridcolor="#e5e5e5", automargin=True,
+                     **(dict(dtick=1) if x == "epoch" else {}))
+    fig.update_yaxes(title="loss", type="log" if log else "linear", gridcolor="#e5e5e5", automargin=True,
+                     **NUMBER_AXIS)
+    return fig
+
+
+def sweep_figure(param: str, points: Sequence[tuple[object, float | None, str]], log_x: bool = False,
+                 height: int = 340) -> go.Figure:
+    """Final validation loss against one hyperparameter's value; ``points`` are ``(value, loss,
+    colour)``; values that are not numbers (layer lists) are shown as categories in order."""
+    fig = go.Figure()
+    xs = [v if isinstance(v, (int, float)) else ("-".join(map(str, v)) if isinstance(v, (list, tuple)) else str(v))
+          for v, _, _ in points]
+    ys = _finite([float("nan") if y is None else y for _, y, _ in points])
+    fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", line=dict(color="#888888", width=2),
+                             marker=dict(size=12, color=[c for _, _, c in points]), name="final validation loss",
+                             hovertemplate=f"{param} %{{x}}: %{{y:{HOVER_NUMBER}}}<extra></extra>"))
+    numeric = all(isinstance(v, (int, float)) for v in xs)
+    fig.update_layout(height=height, margin=dict(l=80, r=16, t=24, b=64), font=FONT, plot_bgcolor="white",
+                      showlegend=False)
+    fig.update_xaxes(title=param, type=("log" if log_x else "linear") if numeric else "category",
+                     gridcolor="#e5e5e5", automargin=True)
+    fig.update_yaxes(title="final validation loss", gridcolor="#e5e5e5", automargin=True, **NUMBER_AXIS)
+    return fig

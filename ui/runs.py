@@ -13,7 +13,7 @@ from typing import Any
 from aecore.data import Dataset
 from aecore.training import FAILED, RUNNING, TrainingRun
 from aecore.variants import ARCHITECTURE_KEYS, architecture_changed
-from ui import saving, state
+from ui import autosave, saving, state
 from ui.datasets import training_data
 from ui.keras_guard import protect_keras_session
 
@@ -77,6 +77,8 @@ def load_pretrained(config: dict[str, Any], full: Dataset, n_train: int, key: st
         raise ValueError(f"the pretrained model could not be loaded: {problem}")
     run = TrainingRun(loaded.config or config, data, models=loaded.models, history=loaded.history)
     _make_current(run, key)
+    autosave.mark_saved(run, loaded.meta.get("key") or saving.store().key(config, data.name, len(data.x_train),
+                                                                          data.image_shape))
     saving.keep(run, "store")
     return run
 

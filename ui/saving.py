@@ -13,9 +13,9 @@ from typing import Any
 import streamlit as st
 
 from aecore.data import Dataset
-from aecore.store import ModelStore, StoreError
+from aecore.store import ModelStore
 from aecore.training import FINISHED, STOPPED, TrainingRun
-from ui import state
+from ui import autosave, state, sweep_panel
 
 SAVED_KEY = "ae_saved"  # (run, epochs) of the last run saved to the store and remembered
 
@@ -42,23 +42,22 @@ def keep(run: TrainingRun, source: str) -> state.ModelEntry:
     """Put the run's model in the session's model list, as saved at its current epoch."""
     st.session_state[SAVED_KEY] = (run, len(run.history.epoch))
     return state.remember(state.ModelEntry(state.run_label(run), run.models, dict(run.config),
-                                           state.run_dataset_key(run), run.history.copy(), source))
+                                           state.run_dataset_key(run), run.history.copy(), source,
+                                           store_key=autosave.saved_key(run)))
 
 
 def finalize(run: TrainingRun | None = None) -> str | None:
     """Save a finished (or stopped, with at least one epoch) run to the store once and keep
     it for the other pages. Returns a message for the page, or None when nothing happened.
     """
+    if run is None:
+        sweep_panel.collect()  # a sweep's runs are saved as they end, whichever page is open
     run = run if run is not None else state.current_run()
     if run is None or run.status not in (FINISHED, STOPPED) or not run.history.epoch:
         return None
     saved = st.session_state.get(SAVED_KEY)
     if saved is not None and saved[0] is run and saved[1] == len(run.history.epoch):
         return None
-    keep(run, "trained")
-    try:
-        store().save(run.models, store_config(run), run.history, dataset=run.dataset.name,
-                     n_train=len(run.dataset.x_train), image_shape=run.dataset.image_shape)
-    except (OSError, StoreError, ValueError) as exc:
-        return f"The model is kept for this session but could not be saved to the model store: {exc}"
-    return None
+    key, problem = autosave.save_once(run)  # the one store write, shared with the sweep queue
+    keep(run, "trained").store_key = key
+    return problem

@@ -42,6 +42,7 @@ class ModelEntry:
     history: History = field(default_factory=History)
     source: str = "trained"  # "trained", "store", "live", "upload"
     finite: bool | None = field(default=None, repr=False)  # weights checked once (kept entries never change)
+    store_key: str | None = None  # its model store entry, once saved (the store lists it once, as this)
 
     @property
     def code_size(self) -> int:
@@ -165,6 +166,9 @@ def _live_entry(run: TrainingRun) -> ModelEntry | None:
         return None
     label = LIVE_PREFIX + run_label(run)
     entry = ModelEntry(label, run.models, run.config, run.dataset.name, run.history, "live", finite=True)
+    saved = getattr(run, "ui_store_key", None)  # (key, epochs) of its last save
+    if saved is not None and saved[1] == len(run.history.epoch):
+        entry.store_key = saved[0]
     if run.status != RUNNING:
         # Weights that no longer move are checked once per state; a running model is left to
         # the run, which fails (and stops) at the first NaN loss.
@@ -182,10 +186,18 @@ def _all_models() -> dict[str, ModelEntry]:
     live = _live_entry(run) if run is not None else None
     if live is not None:
         out[live.label] = live
-    for label, entry in st.session_state.get(MODELS_KEY, {}).items():
+    kept = st.session_state.get(MODELS_KEY, {})
+    for label, entry in kept.items():
         # a finished run is also kept under its own label: list the model once
         if run is None or entry.models is not run.models:
             out[label] = entry
+    # then every model in the store the session does not hold already (saved by the CLI, another
+    # tab, or before a reload), newest first; their weights load when a page uses one
+    from ui.store_index import stored_entries  # the index labels its entries with model_label
+
+    mine = {e.store_key for e in (*kept.values(), *([live] if live is not None else [])) if e.store_key}
+    for entry in stored_entries(mine):
+        out.setdefault(entry.label, entry)
     return out
 
 
@@ -222,3 +234,10 @@ def entry_dataset(entry: ModelEntry) -> Dataset:
             ) from None
     check_fits(entry.models, ds.image_shape, f"the dataset {ds.name}")
     return ds
+
+
+def forget_stored(store_key: str) -> None:
+    """Stop listing the session's copy of a stored model that is being forgotten."""
+    kept: dict[str, ModelEntry] = st.session_state.get(MODELS_KEY, {})
+    for label in [k for k, e in kept.items() if e.store_key == store_key]:
+        del kept[label]
