@@ -201,6 +201,8 @@ def accuracy_figure(history: History, height: int = 320) -> go.Figure:
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     if not epochs:
         fig.update_xaxes(range=[0, 1])
+    elif len(epochs) <= 12:
+        fig.update_xaxes(dtick=1)  # whole epochs
     fig.update_layout(uirevision="accuracy", hovermode="x unified")
     return _style(fig, height, "epoch", "accuracy")
 
@@ -232,7 +234,9 @@ def efficiency_figure(rows: list[dict[str, Any]], height: int = 360) -> go.Figur
             text=[("every label, " if r["every_label"] else "") + f"{r['n_labelled']:,} labelled images"
                   for r in pts],
             hovertemplate="%{y:.2%} (%{text})<extra></extra>"))
-    fig.update_xaxes(type="log")
+    xs = sorted({r["labels_per_class"] for r in rows})
+    every = {r["labels_per_class"] for r in rows if r["every_label"]}
+    fig.update_xaxes(type="log", tickvals=xs, ticktext=[f"every ({x:,})" if x in every else f"{x:,}" for x in xs])
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
     return _style(fig, height, "labelled images per class (log scale; the last point: every label)",
                   "test accuracy")
