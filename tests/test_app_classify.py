@@ -99,3 +99,26 @@ def test_step_pauses_after_one_epoch_and_fine_tuning_is_an_option(digit_run):
     session = _finish(at)
     assert session.run.status == "stopped"
     assert "cl_chart_arms" in _charts(at)  # a stopped run is compared too, at the epochs it trained
+
+
+@pytest.mark.slow
+def test_the_dense_preset_on_mnist_sample_meets_the_issue_goal():
+    """Issue 10's "done": the dense preset's encoder with every label reaches 0.88 on the sample's
+    1,000 test digits, and the page reports all three accuracies."""
+    from aecore.data import load_dataset
+    from aecore.training import FINISHED, TrainingRun
+    from aecore.variants import resolve_config
+
+    run = TrainingRun(resolve_config("dense"), load_dataset("mnist_sample"))
+    run.start()
+    assert run.join(600) and run.status == FINISHED
+    at = _page(run)
+    assert at.selectbox(key="cl_budget").value == 0 and at.number_input(key="cl_epochs").value == 20
+    at.button(key="cl_start").click().run()
+    session = _finish(at)
+    assert session.run.inputs.n_labelled == 4000
+    metrics = {m.label: m.value for m in at.metric}
+    encoder = float(metrics["Test accuracy: Encoder (autoencoder's code)"].rstrip("%")) / 100
+    assert encoder >= 0.88, metrics
+    assert metrics["Test accuracy: PCA (as many numbers)"].endswith("%")
+    assert metrics["Test accuracy: Raw pixels"].endswith("%")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ class ClassifySession:
     dataset: Dataset
     fingerprint: str  # the encoder's weights when the run was made
     show_efficiency: bool = False  # the student asked for the label-efficiency chart
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)  # names this run in cache keys
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -109,7 +111,7 @@ def _key(session: ClassifySession, *extra) -> tuple:
 def encoder_result(session: ClassifySession) -> classify.ArmResult:
     """The live run's test accuracy and predictions as its weights are now (cached per epoch count)."""
     run = session.run
-    key = ("cl_encoder", id(run), len(run.history.epoch), run.status)
+    key = ("cl_encoder", session.token, len(run.history.epoch), run.status)
     return cache.cached(key, lambda: classify.finish(run))[0]
 
 
@@ -168,7 +170,7 @@ def download_bytes(session: ClassifySession, what: str) -> bytes:
         finally:
             os.unlink(path)
 
-    return cache.cached(("cl_download", what, id(run), len(run.history.epoch)), compute)[0]
+    return cache.cached(("cl_download", what, session.token, len(run.history.epoch)), compute)[0]
 
 
 # ---------------------------------------------------------------------------- figures
