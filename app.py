@@ -29,6 +29,7 @@ LEARN = [
     st.Page("app_pages/latent.py", title="Latent space", icon=":material/scatter_plot:"),
 ]
 BEYOND: list = [
+    st.Page("app_pages/classify.py", title="Classify", icon=":material/category:"),
     st.Page("app_pages/linear_pca.py", title="Linear AE vs PCA", icon=":material/stacked_line_chart:"),
     st.Page("app_pages/anomalies.py", title="Anomalies", icon=":material/troubleshoot:"),
     st.Page("app_pages/generate.py", title="Generate", icon=":material/draw:"),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m aecore {variants,train,evaluate,pretrain,estimate,sample,anomalies}``.
+"""Command line: ``python -m aecore {variants,train,evaluate,pretrain,estimate,sample,anomalies,classify}``.
 
 Every command prints one JSON object on stdout. Bad arguments, data or model files exit
 non-zero with a one-line ``error: ...`` on stderr and no traceback (set AECORE_DEBUG=1 to
@@ -271,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
     add_vae_commands(sub)
     add_sweep_command(sub)
+    add_classify_command(sub)
     a = sub.add_parser("anomalies", help="reconstruction error as an outlier score: AUC against other images")
     a.add_argument("--model", required=True)
     a.add_argument("--dataset", default="mnist_sample", help="the inliers: this dataset's test images")
@@ -481,6 +482,76 @@ def add_sweep_command(sub) -> None:
 
 
 COMMANDS["sweep"] = cmd_sweep
+
+
+# ---------------------------------------------------------------------------- classify
+def cmd_classify(args) -> dict[str, Any]:
+    """The encoder as features for a classifier, against PCA and pixels (same head, labels, epochs)."""
+    from aecore import classify
+    from aecore.data import load_dataset
+    from aecore.store import check_image_shape, load_model_file
+    from aecore.validation import check_seed
+
+    seed = check_seed(args.seed, "--seed")
+    if args.labels_per_class is not None and args.labels_per_class < 1:
+        raise CliError(f"--labels-per-class must be a positive integer, got {args.labels_per_class}")
+    if args.out and not args.out.endswith(".keras"):
+        raise CliError(f"--out must name a .keras file, got {args.out!r}")
+    settings = classify.resolve(epochs=args.epochs, seed=seed, fine_tune=args.fine_tune,
+                                labels_per_class=args.labels_per_class,
+                                **({"units": args.units} if args.units is not None else {}),
+                                **({"dropout": args.dropout} if args.dropout is not None else {}))
+    loaded = load_model_file(args.model)
+    ds = load_dataset(args.dataset)
+    check_image_shape(loaded.models, ds.image_shape, f"dataset {ds.name!r}")
+    classify.check_encoder_model(loaded.models)
+    classify.label_indices(ds.y_train, settings["labels_per_class"], seed, "--labels-per-class")  # fail early
+    config = {"scaling": "unit", **(loaded.config or {})}
+    keep = {k: settings[k] for k in ("units", "dropout", "fine_tune", "epochs", "seed", "labels_per_class")}
+    t0 = time.perf_counter()
+    accuracy, seconds = {}, {}
+    for arm in classify.ARMS:
+        result, run = classify.train_arm(arm, loaded.models, config, ds, **keep)
+        accuracy[arm], seconds[arm] = _finite(result.accuracy), round(result.seconds, 2)
+        if arm == "encoder":
+            n_labelled = result.n_labelled
+            if args.out:
+                classify.save_classifier(run, args.out, {"dataset": ds.name, "model": str(args.model),
+                                                         "accuracy": result.accuracy})
+        print(f"{arm}: test accuracy {result.accuracy:.4f} ({result.seconds:.1f} s)", file=sys.stderr, flush=True)
+    return {
+        "model": str(args.model),
+        "dataset": ds.name,
+        "notice": ds.notice,
+        "variant": (loaded.config or {}).get("variant"),
+        "code_size": int(loaded.models.code_size),
+        "labels_per_class": settings["labels_per_class"] if settings["labels_per_class"] is not None else "all",
+        "n_labelled": int(n_labelled),
+        "n_test": int(len(ds.x_test)),
+        "epochs": settings["epochs"],
+        "fine_tune": settings["fine_tune"],
+        "head": {"units": settings["units"], "dropout": settings["dropout"]},
+        "accuracy": accuracy,
+        "seconds_per_arm": seconds,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "out": args.out,
+    }
+
+
+def add_classify_command(sub) -> None:
+    c = sub.add_parser("classify", help="the encoder as a classifier's features, against PCA and raw pixels")
+    c.add_argument("--model", required=True, help="a .keras autoencoder (any variant but a conditional VAE)")
+    c.add_argument("--dataset", default="mnist_sample")
+    c.add_argument("--labels-per-class", type=int, help="train on N labelled images per class (default: all)")
+    c.add_argument("--epochs", type=int, default=20, help="epochs of every arm (default 20)")
+    c.add_argument("--fine-tune", action="store_true", help="train the encoder with the head (default: frozen)")
+    c.add_argument("--units", type=int, help="width of the head's dense layer (default 128)")
+    c.add_argument("--dropout", type=float, help="dropout after it (default 0.3)")
+    c.add_argument("--seed", type=int, default=0, help="which labelled images, and the head's initial weights")
+    c.add_argument("--out", help="write the encoder arm's classifier to FILE.keras")
+
+
+COMMANDS["classify"] = cmd_classify
 
 
 if __name__ == "__main__":

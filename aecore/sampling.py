@@ -84,3 +84,36 @@ def round_robin_indices(y, n: int) -> np.ndarray:
             if idx and len(out) < n:
                 out.append(int(idx.pop(0)))
     return np.asarray(out, dtype=np.int64)
+
+
+def per_class_indices(y, n_per_class: int, seed: SeedLike = 0, name: str = "n_per_class") -> np.ndarray:
+    """Sorted int64 indices of exactly ``n_per_class`` seeded examples of every class.
+
+    A label budget ("10 labels per class") is this, not a stratified draw of
+    ``10 * classes``: on an unbalanced set (full MNIST) proportional quotas would give some
+    classes fewer. Each class's members come from :func:`stratified_indices` of that class
+    alone, so the seed means the same thing here as there. ``name`` is the parameter's name
+    in error messages (a CLI flag, a widget).
+
+    Raises
+    ------
+    ValueError
+        If ``n_per_class`` is not a positive integer or is larger than the smallest class.
+    """
+    labels = np.asarray(y)
+    if labels.ndim != 1:
+        raise ValueError(f"y must be 1-D labels, got shape {labels.shape}")
+    n = check_int(name, n_per_class, low=1)
+    classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) == 0:
+        raise ValueError("y has no labels")
+    smallest = int(counts.min())
+    if n > smallest:
+        raise ValueError(f"{name} must be at most {smallest} (the smallest class, "
+                         f"{classes[int(np.argmin(counts))]!s}, has {smallest} examples), got {n}")
+    rng = _rng(seed)
+    chosen = []
+    for c in classes:
+        members = np.flatnonzero(labels == c)
+        chosen.append(members[stratified_indices(labels[members], n, rng)])
+    return np.sort(np.concatenate(chosen)).astype(np.int64)

@@ -77,6 +77,12 @@ def _keras():
 
 def save_model_file(models: Models, path: str | os.PathLike, meta: dict[str, Any]) -> Path:
     """Write the autoencoder to ``path`` (.keras) atomically, with ``meta`` embedded."""
+    return save_keras_file(models.autoencoder, path, meta)
+
+
+def save_keras_file(model, path: str | os.PathLike, meta: dict[str, Any]) -> Path:
+    """Write any Keras model (an encoder, a classifier) to ``path`` (.keras) atomically,
+    with ``meta`` embedded as :data:`META_MEMBER`."""
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"model files must end in .keras, got {str(path)!r}")
@@ -84,7 +90,7 @@ def save_model_file(models: Models, path: str | os.PathLike, meta: dict[str, Any
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".keras", dir=path.parent)
     os.close(fd)
     try:
-        models.autoencoder.save(tmp)
+        model.save(tmp)
         with zipfile.ZipFile(tmp, "a") as zf:
             zf.writestr(META_MEMBER, json.dumps(meta, default=str))
         with open(tmp, "rb") as f:

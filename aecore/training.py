@@ -121,7 +121,7 @@ class TrainingRun:
     def __init__(self, config: dict[str, Any], dataset: Dataset, *, val_limit: int = 2000,
                  steps_per_execution: int = 8, models: Models | None = None,
                  history: History | None = None):
-        self.config = resolve_config(**config)
+        self.config = self._resolve(config)
         self.dataset = dataset
         if len(dataset.x_train) < 1:
             raise ValueError("the training set is empty; choose a larger training-set size")
@@ -131,9 +131,8 @@ class TrainingRun:
         self._predict_lock = threading.Lock()
         self._go = threading.Event()
         self._thread: threading.Thread | None = None
-        self.models = models if models is not None else build(self.config, dataset.image_shape,
-                                                               len(dataset.class_names))
-        compile_model(self.models, self.config, self.steps_per_execution)
+        self.models = models if models is not None else self._build()
+        self._compile()
         self.history = history.copy() if history is not None else History()
         self.status = FINISHED if models is not None else IDLE
         self.reason: str | None = None
@@ -197,7 +196,7 @@ class TrainingRun:
         with self._lock:
             if self.status in (RUNNING, PAUSED):
                 self._stop_requested = True
-                self.models.autoencoder.stop_training = True
+                self.trained_model.stop_training = True
                 self._go.set()
 
     def reset(self) -> None:
@@ -205,8 +204,8 @@ class TrainingRun:
         self.stop()
         self.join(timeout=60)
         with self._lock:
-            self.models = build(self.config, self.dataset.image_shape, len(self.dataset.class_names))
-            compile_model(self.models, self.config, self.steps_per_execution)
+            self.models = self._build()
+            self._compile()
             self.history = History()
             self.status, self.reason = IDLE, None
             self.progress = Progress(epochs=self.config["epochs"])
@@ -223,7 +222,7 @@ class TrainingRun:
             if self.status in (RUNNING, PAUSED):
                 self._pending_lr = lr
             else:
-                self.models.autoencoder.optimizer.learning_rate.assign(lr)
+                self.trained_model.optimizer.learning_rate.assign(lr)
 
     def set_epochs(self, epochs: int) -> None:
         """Change the target epoch count; takes effect for the next start."""
@@ -280,6 +279,49 @@ class TrainingRun:
         with self._predict_lock:
             return inference.encode(self.models, self.config, x_uint8, labels=labels)
 
+    # ------------------------------------------------------------------ what is trained
+    # A subclass trains another model on other data with the same controls (the classifier
+    # of aecore.classify): it overrides these five and nothing else.
+    def _resolve(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The run's configuration, validated."""
+        return resolve_config(**config)
+
+    def _build(self) -> Any:
+        """Fresh models for the configuration (at start and on reset)."""
+        return build(self.config, self.dataset.image_shape, len(self.dataset.class_names))
+
+    def _compile(self) -> None:
+        compile_model(self.models, self.config, self.steps_per_execution)
+
+    @property
+    def trained_model(self):
+        """The Keras model ``fit`` trains: stop flags and learning-rate changes act on it."""
+        return self.models.autoencoder
+
+    def _fit_plan(self) -> tuple[list, Any, dict[str, Any]]:
+        """(stages, training data, ``fit`` keyword arguments) of a start from the current epoch."""
+        cfg = self.config
+        seed = int(cfg["seed"])
+        bs = cfg["batch_size"]
+        train = make_train_data(self.dataset.x_train, cfg, shuffle_seed=seed)
+        val_x = self.dataset.x_test[: self.val_limit]
+        fit_kwargs: dict[str, Any] = {}
+        if len(val_x):
+            fit_kwargs["validation_data"] = validation_arrays(val_x, cfg, seed)
+            fit_kwargs["validation_batch_size"] = max(bs, 256)
+        if cfg.get("conditional"):  # a conditional VAE also takes each image's label
+            from aecore.vae import labelled_data
+
+            train, val = labelled_data(self.models, cfg, self.dataset, seed, self.val_limit)
+            if val is not None:
+                fit_kwargs["validation_data"] = val
+        stages = stages_for(cfg, self.models, self.dataset, val_limit=self.val_limit,
+                            steps_per_execution=self.steps_per_execution)
+        return stages, train, fit_kwargs
+
+    def _is_finite(self) -> bool:
+        return inference.is_finite_model(self.models)
+
     # ------------------------------------------------------------------ worker
     def _thread_done(self) -> bool:
         return self._thread is None or not self._thread.is_alive()
@@ -292,7 +334,7 @@ class TrainingRun:
     def _launch(self) -> None:
         self.status, self.reason = RUNNING, None
         self._stop_requested = False
-        self.models.autoencoder.stop_training = False
+        self.trained_model.stop_training = False
         if not self.progress.epochs or self.progress.epochs <= self.progress.epoch:
             self.progress.epochs = max(self.config["epochs"], self.progress.epoch + 1)
         self._go.set()
@@ -309,25 +351,9 @@ class TrainingRun:
 
     def _fit(self) -> None:
         try:
-            cfg = self.config
-            seed = int(cfg["seed"])
             x = self.dataset.x_train
-            bs = cfg["batch_size"]
-            self.progress.steps_per_epoch = math.ceil(len(x) / bs)
-            train = make_train_data(x, cfg, shuffle_seed=seed)
-            val_x = self.dataset.x_test[: self.val_limit]
-            fit_kwargs: dict[str, Any] = {}
-            if len(val_x):
-                fit_kwargs["validation_data"] = validation_arrays(val_x, cfg, seed)
-                fit_kwargs["validation_batch_size"] = max(bs, 256)
-            if cfg.get("conditional"):  # a conditional VAE also takes each image's label
-                from aecore.vae import labelled_data
-
-                train, val = labelled_data(self.models, cfg, self.dataset, seed, self.val_limit)
-                if val is not None:
-                    fit_kwargs["validation_data"] = val
-            stages = stages_for(cfg, self.models, self.dataset, val_limit=self.val_limit,
-                                steps_per_execution=self.steps_per_execution)
+            self.progress.steps_per_epoch = math.ceil(len(x) / self.config["batch_size"])
+            stages, train, fit_kwargs = self._fit_plan()
             for stage, end in spans(stages, self.progress.epoch, self.progress.epochs):
                 model, data, kwargs = stage.fit_args(self.models, train, fit_kwargs)
                 self._stage = stage.name  # read by snapshot(); a new stage's optimizer gets the live rate
@@ -338,7 +364,7 @@ class TrainingRun:
                     break
             # The loss checks see the loss before the last update; the weights after it. A
             # diverged model must never end as "finished" and be offered as a good one.
-            finite = inference.is_finite_model(self.models)
+            finite = self._is_finite()
             with self._lock:
                 self._account_time()
                 if self.status != FAILED and not finite:

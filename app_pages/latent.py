@@ -13,10 +13,9 @@ from ui import latent as lt
 from ui import page_memory as memory
 
 MODEL, SIZE, PERPLEXITY, SEED = "lt_model", "lt_size", "lt_perplexity", "lt_seed"
-CHART = {lt.AE: "lt_chart_ae", lt.PCA: "lt_chart_pca", lt.TSNE: "lt_chart_tsne"}
+CHART = {lt.AE: "lt_chart_ae", lt.PCA: "lt_chart_pca", lt.TSNE: "lt_chart_tsne", lt.CODE_TSNE: "lt_chart_code_tsne"}
 TABLE, MANIFOLD, SELECTED = "lt_scores", "lt_manifold", "lt_selected"
 KEPT = "lt_kept"  # widget values survive a visit to another page
-ORDER = (lt.AE, lt.PCA, lt.TSNE)
 
 
 def progress_bar(label: str):
@@ -89,24 +88,29 @@ def main() -> None:
     st.caption("Hover a point for its class and index. Click a point, or drag a lasso around some "
                "(box select is in the chart's toolbar), to show those digits below the maps.")
 
-    cols = dict(zip(ORDER, st.columns(len(ORDER)), strict=True))
+    order = lt.methods_for(entry)
+    if len(order) == 4:  # two rows of two: t-SNE of the code beside t-SNE of the pixels
+        top, bottom = st.columns(2), st.columns(2)
+        cols = dict(zip(order, [*top, *bottom], strict=True))
+    else:
+        cols = dict(zip(order, st.columns(len(order)), strict=True))
     done: dict[str, lt.Projection] = {}
     keys: dict[str, tuple] = {}
     # Fast ones first, so two maps are on screen while t-SNE runs.
-    for method in sorted(ORDER, key=lambda m: lt.needs_tsne(m, entry)):
+    for method in sorted(order, key=lambda m: lt.needs_tsne(m, entry)):
+        model = entry if lt.uses_model(method) else None
         with cols[method]:
-            st.markdown(f"#### {lt.panel_title(method, entry if method == lt.AE else None, s)}")
+            st.markdown(f"#### {lt.panel_title(method, model, s)}")
             with widgets.user_errors():
-                what = "t-SNE of the code" if method == lt.AE else "t-SNE of the pixels"
+                what = "t-SNE of the code" if method == lt.CODE_TSNE else "t-SNE of the pixels"
                 holder, update = progress_bar(what)
                 try:
-                    p = lt.projection(s, method, perplexity=perplexity,
-                                      entry=entry if method == lt.AE else None,
+                    p = lt.projection(s, method, perplexity=perplexity, entry=model,
                                       progress=update if lt.needs_tsne(method, entry) else None)
                 finally:
                     holder.empty()
                 done[method] = p
-                keys[method] = lt.projection_key(s, method, perplexity, entry if method == lt.AE else None)
+                keys[method] = lt.projection_key(s, method, perplexity, model)
                 st.plotly_chart(lt.scatter_figure(p, s, ds.class_names, colors), key=CHART[method],
                                 on_select="rerun", selection_mode=("points", "box", "lasso"),
                                 config={"displaylogo": False,
@@ -117,7 +121,7 @@ def main() -> None:
     with c1:
         st.subheader("How well does each map keep the digits apart?")
         rows = []
-        for method in ORDER:
+        for method in order:
             if method in done:
                 with widgets.user_errors():
                     rows.append((lt.method_name(method, entry), done[method],
@@ -149,7 +153,7 @@ def main() -> None:
                        "decoder draws across the code plane.")
 
     picked: list[int] = []
-    for method in ORDER:
+    for method in order:
         if method in done:
             picked += lt.selected_indices(memory.value(CHART[method]))
     order = sorted({i for i in picked if 0 <= i < len(ds.x_test)})

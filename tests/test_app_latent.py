@@ -103,11 +103,18 @@ def test_wide_code_gets_tsne_of_the_code(dense_run):
     at = _latent_page(dense_run)
     assert not at.error, [e.value for e in at.error]
     keys = _chart_keys(at)
-    assert {"lt_chart_ae", "lt_chart_pca", "lt_chart_tsne"} <= keys
+    # four maps: the code seen linearly (PCA of it), PCA and t-SNE of the pixels, t-SNE of the code
+    assert {"lt_chart_ae", "lt_chart_pca", "lt_chart_tsne", "lt_chart_code_tsne"} <= keys
     assert "lt_manifold" not in keys
-    assert _headings(at)[0] == "#### Autoencoder code (32-d) → t-SNE"
-    assert "Autoencoder code (32-d) + t-SNE" in list(at.table[0].value["method"])
+    assert _headings(at)[:4] == ["#### Autoencoder code (32-d) → PCA", "#### PCA of the pixels (784-d → 2-d)",
+                                 "#### t-SNE of the pixels (784-d → 2-d)", "#### t-SNE of the code (32-d → 2-d)"]
+    table = at.table[0].value.set_index("method")
+    assert list(table.index) == ["Autoencoder code (32-d) + PCA", "PCA", "t-SNE", "Autoencoder code (32-d) + t-SNE"]
+    for col in ("kNN-5 accuracy", "trustworthiness", "silhouette", "compute time"):
+        assert table.loc["Autoencoder code (32-d) + t-SNE", col] not in ("", "–")
     assert any("cannot be walked as a flat grid" in c.value for c in at.caption)
+    at.run()  # a second view of the same choice comes from the cache
+    assert "cached" in at.table[0].value.set_index("method").loc["Autoencoder code (32-d) + t-SNE", "compute time"]
 
 
 def test_subsample_notice(deep2d_run):

@@ -8,7 +8,7 @@ are flattened to ``(n, d)`` first.
 One module per job; import the names from here:
 
 - ``features``: :func:`as_features` (inputs to a float32 matrix) and progress reports;
-- ``pca_projection``: :func:`pca`;
+- ``pca_projection``: :func:`pca`, :func:`pca_features` (fit on one set, project others);
 - ``tsne_projection``: :func:`tsne` (openTSNE or scikit-learn, exact kNN), the backends;
 - ``codes``: :func:`latent` (run an encoder) and :func:`code_to_2d`;
 - ``threads``: cores, competing threads, ``n_jobs``;
@@ -31,13 +31,14 @@ if TYPE_CHECKING:
     from aecore.projections.codes import code_to_2d, latent
     from aecore.projections.features import ProgressFn, as_features
     from aecore.projections.openmp import OpenMPPolicy, openmp_policy
-    from aecore.projections.pca_projection import pca
+    from aecore.projections.pca_projection import pca, pca_features
     from aecore.projections.threads import resolve_n_jobs
     from aecore.projections.tsne_projection import TSNE_BACKENDS, default_tsne_backend, tsne
     from aecore.sampling import stratified_indices as sample_indices
 
 __all__ = [
     "pca",
+    "pca_features",
     "tsne",
     "latent",
     "code_to_2d",
@@ -55,6 +56,7 @@ __all__ = [
 # public name -> (module, name there)
 _EXPORTS = {
     "pca": ("aecore.projections.pca_projection", "pca"),
+    "pca_features": ("aecore.projections.pca_projection", "pca_features"),
     "tsne": ("aecore.projections.tsne_projection", "tsne"),
     "TSNE_BACKENDS": ("aecore.projections.tsne_projection", "TSNE_BACKENDS"),
     "default_tsne_backend": ("aecore.projections.tsne_projection", "default_tsne_backend"),
