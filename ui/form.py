@@ -46,6 +46,9 @@ LABELS = {
     "conditional": "Conditional (sees the label)",
     "tied_weights": "Tied weights (decoder = encoder transposed)",
     "pretraining": "Pretraining",
+    "batch_norm": "Batch normalisation",
+    "schedule": "Learning-rate schedule",
+    "patience": "Early stopping patience (0 = off)",
 }
 #: drawn in the advanced expander; the rest are always visible
 ADVANCED = ("code_activation", "output_activation", "scaling", "noise_kind")
