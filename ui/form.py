@@ -63,6 +63,7 @@ PRESET_SHORT = {
     "Convolutional, 4x4x8 code": "Convolutional",
     "Denoising conv, noise 0.5": "Denoising",
     "Linear, 2-d code (PCA subspace)": "Linear (PCA)",
+    "2-D map: the best plain-autoencoder map in minutes": "2-D map",
 }
 
 
