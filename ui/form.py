@@ -63,6 +63,8 @@ PRESET_SHORT = {
     "Convolutional, 4x4x8 code": "Convolutional",
     "Denoising conv, noise 0.5": "Denoising",
     "Linear, 2-d code (PCA subspace)": "Linear (PCA)",
+    "Variational autoencoder (VAE), 2-d code": "VAE",
+    "Conditional VAE: ask for a digit": "VAE, by class",
     "2-D map: the best plain-autoencoder map in minutes": "2-D map",
 }
 
