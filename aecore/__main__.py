@@ -48,11 +48,12 @@ def parse_sets(items: list[str] | None) -> dict[str, str]:
 
 
 def cmd_variants(args) -> dict[str, Any]:
-    from aecore.variants import PRESETS, VARIANTS, describe
+    from aecore.variants import PRESET_IDS, PRESETS, VARIANTS, describe, preset_id
 
     return {
         "variants": {name: describe(name) for name in VARIANTS},
-        "presets": {label: {"variant": v, "overrides": o} for label, (v, o) in PRESETS.items()},
+        "presets": {label: {"id": preset_id(label), "variant": v, "overrides": o} for label, (v, o) in PRESETS.items()},
+        "preset_ids": dict(PRESET_IDS),  # for train --preset ID
     }
 
 
@@ -73,15 +74,18 @@ def cmd_train(args) -> dict[str, Any]:
     from aecore.data import load_dataset
     from aecore.store import ModelStore, save_model_file
     from aecore.validation import check_optional_int
-    from aecore.variants import resolve_config
+    from aecore.variants import get_preset, resolve_config
 
     limit = check_optional_int("--limit", args.limit, low=1)
-    overrides: dict[str, Any] = parse_sets(args.set)
-    if args.epochs is not None:
-        overrides["epochs"] = args.epochs
-    if args.seed is not None:
-        overrides["seed"] = args.seed
-    config = resolve_config(args.variant, **overrides)
+    overrides: dict[str, Any] = {}
+    variant = args.variant
+    if args.preset is not None:
+        _, variant, overrides = get_preset(args.preset)
+    overrides.update(parse_sets(args.set))
+    for name in ("epochs", "seed", "schedule", "patience"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    config = resolve_config(variant, **overrides)
     ds = load_dataset(args.dataset, limit=limit, seed=config["seed"])
     from aecore.models import build
 
@@ -101,7 +105,10 @@ def cmd_train(args) -> dict[str, Any]:
         "notice": ds.notice,
         "n_train": int(len(ds.x_train)),
         "n_val": int(min(len(ds.x_test), run.val_limit)),
+        **({"preset": args.preset} if args.preset else {}),
         "epochs": len(h.epoch),
+        "stopped_early": run.reason if run.reason and run.reason.startswith("stopped early") else None,
+        **({"notes": h.notes} if h.notes else {}),
         "loss": _finite(h.loss[-1]) if h.loss else None,
         "val_loss": _finite(h.val_loss[-1]) if h.val_loss else None,
         "loss_name": config["loss"],
@@ -184,28 +191,33 @@ def _linear_vs_pca(models, config, ds) -> dict[str, Any]:
 def cmd_pretrain(args) -> dict[str, Any]:
     from aecore.data import load_dataset
     from aecore.store import ModelStore
-    from aecore.variants import PRESETS, VARIANTS, resolve_config
+    from aecore.variants import PRESET_IDS, PRESETS, VARIANTS, preset_id, resolve_config
 
     wanted = args.variants or None
     if wanted:
         bad = [v for v in wanted if v not in VARIANTS]
         if bad:
             raise CliError(f"unknown variant {', '.join(bad)}; valid variants: {', '.join(VARIANTS)}")
+    ids = args.presets or None
+    if ids:
+        bad = [p for p in ids if p not in PRESET_IDS]
+        if bad:
+            raise CliError(f"unknown preset {', '.join(bad)}; valid presets: {', '.join(PRESET_IDS)}")
     ds = load_dataset(args.dataset)
     store = ModelStore()
     out = []
     for label, (variant, overrides) in PRESETS.items():
-        if wanted and variant not in wanted:
+        if wanted and variant not in wanted or ids and preset_id(label) not in ids:
             continue
         config = resolve_config(variant, **overrides)
         key = store.key(config, ds.name, len(ds.x_train), ds.image_shape)
         if store.get(config, ds.name, len(ds.x_train), ds.image_shape) is not None and not args.force:
-            out.append({"preset": label, "variant": variant, "key": key, "status": "cached"})
+            out.append({"preset": label, "id": preset_id(label), "variant": variant, "key": key, "status": "cached"})
             continue
         run, seconds = _train(config, ds)
         store.save(run.models, run.config, run.history, dataset=ds.name, n_train=len(ds.x_train),
                    image_shape=ds.image_shape)
-        out.append({"preset": label, "variant": variant, "key": key, "status": "trained",
+        out.append({"preset": label, "id": preset_id(label), "variant": variant, "key": key, "status": "trained",
                     "val_loss": _finite(run.history.val_loss[-1]), "seconds": round(seconds, 1)})
         print(f"pretrained {label} in {seconds:.1f}s", file=sys.stderr, flush=True)
     return {"dataset": ds.name, "notice": ds.notice, "store": str(store.root), "entries": out,
@@ -248,13 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("variants", help="the variant registry with each variant's defaults")
     t = sub.add_parser("train", help="train one variant and save it")
-    t.add_argument("--variant", required=True)
+    which = t.add_mutually_exclusive_group(required=True)
+    which.add_argument("--variant", help="a variant name (or use --preset)")
+    which.add_argument("--preset", help="a preset id from 'python -m aecore variants' (preset_ids), e.g. map2d; "
+                                    "--set and --epochs still override it")
     t.add_argument("--dataset", default="mnist_sample",
                    help="mnist, fashion_mnist, mnist_sample, digits, or a folder/.npz path")
     t.add_argument("--limit", type=int, help="use at most N training images")
     t.add_argument("--epochs", type=int)
     t.add_argument("--seed", type=int)
     t.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a hyperparameter (repeatable)")
+    t.add_argument("--schedule", help="learning-rate schedule: none, cosine or plateau")
+    t.add_argument("--patience", type=int,
+                   help="early stopping: stop after this many epochs without a better validation loss (0: off)")
     t.add_argument("--out", help="also write the model to FILE.keras")
     e = sub.add_parser("evaluate", help="test-set metrics of a saved model")
     e.add_argument("--model", required=True)
@@ -262,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--noise", type=float, help="Gaussian noise factor in [0, 1] applied to the inputs")
     r = sub.add_parser("pretrain", help="fill the model store with every preset")
     r.add_argument("--variants", nargs="*", help="only these variants")
+    r.add_argument("--presets", nargs="*", help="only these preset ids (e.g. map2d)")
     r.add_argument("--dataset", default="mnist_sample")
     r.add_argument("--force", action="store_true", help="retrain entries already in the store")
     m = sub.add_parser("estimate", help="parameters, training memory and time per epoch, without training")

@@ -104,9 +104,19 @@ def build(config: dict[str, Any], image_shape: tuple[int, int], n_classes: int =
             )
         x = layers.Flatten(name="flatten")(inp)
         enc_layers = []
+        bn = bool(config.get("batch_norm"))
+
+        def hidden(y, dense, name):
+            # batch norm between each hidden layer's product and its activation
+            if not bn:
+                return dense(y)
+            y = layers.BatchNormalization(name=f"{name}_bn")(dense(y))
+            return layers.Activation(act, name=f"{name}_act")(y)
+
         for i, units in enumerate(config["hidden"]):
-            enc_layers.append(layers.Dense(units, activation=act, kernel_initializer=init(), name=f"enc_{i + 1}"))
-            x = enc_layers[-1](x)
+            enc_layers.append(layers.Dense(units, activation=None if bn else act, kernel_initializer=init(),
+                                           name=f"enc_{i + 1}"))
+            x = hidden(x, enc_layers[-1], f"enc_{i + 1}")
         l1 = config.get("l1", 0.0)
         reg = keras.regularizers.L1(l1) if l1 else None
         enc_layers.append(layers.Dense(code_dim, activation=config["code_activation"], kernel_initializer=init(),
@@ -117,13 +127,15 @@ def build(config: dict[str, Any], image_shape: tuple[int, int], n_classes: int =
         names = [f"dec_{i + 1}" for i in range(len(config["hidden"]))] + ["pixels"]
         acts = [act] * len(config["hidden"]) + [config["output_activation"]]
         for name, activation, mirror in zip(names, acts, reversed(enc_layers), strict=True):
+            normed = bn and name != "pixels"
             if config.get("tied_weights"):
                 from aecore.tied import DenseTranspose
 
-                y = DenseTranspose(mirror, activation=activation, name=name)(y)
+                dense = DenseTranspose(mirror, activation=None if normed else activation, name=name)
             else:
-                y = layers.Dense(int(mirror.kernel.shape[0]), activation=activation, kernel_initializer=init(),
-                                 name=name)(y)
+                dense = layers.Dense(int(mirror.kernel.shape[0]), activation=None if normed else activation,
+                                     kernel_initializer=init(), name=name)
+            y = hidden(y, dense, name) if normed else dense(y)
         y = layers.Reshape((h, w), name="image_out")(y)
     else:
         filters = config["filters"]

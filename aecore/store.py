@@ -27,6 +27,7 @@ from typing import Any
 from aecore import inference
 from aecore.models import Models, split_models
 from aecore.training import History
+from aecore.variants import NEUTRAL_OPTIONS
 
 META_MEMBER = "aecore.json"
 FORMAT_VERSION = 1
@@ -57,9 +58,13 @@ def default_root() -> Path:
 
 
 def config_key(config: dict[str, Any], dataset: str, n_train: int, image_shape: tuple[int, int]) -> str:
-    """Stable hash of everything that determines a trained model."""
+    """Stable hash of everything that determines a trained model.
+
+    Training options at their neutral value (no schedule, no early stopping) are left out,
+    so a model stored before those options existed keeps its key.
+    """
     payload = {
-        "config": config,
+        "config": {k: v for k, v in config.items() if k not in NEUTRAL_OPTIONS or v != NEUTRAL_OPTIONS[k]},
         "dataset": dataset,
         "n_train": int(n_train),
         "image_shape": [int(s) for s in image_shape],

@@ -6,6 +6,12 @@ thread that calls ``model.fit`` once, with a callback that the controls talk to 
 flags: pause and step block the worker between batches (or at an epoch's end), stop sets
 ``model.stop_training``, a learning-rate change is applied before the next batch. The
 worker never touches the UI; a page polls :meth:`TrainingRun.snapshot`.
+
+Every run can also follow a learning-rate schedule (``schedule``: cosine decay over the
+target epochs, or halving the rate when the validation loss stalls) and stop early
+(``patience``: epochs without a better validation loss); both act from the same callback,
+so they combine with pause / step / stop and with the stages of layer-wise pretraining,
+and both leave a sentence in ``History.notes`` and the run's ``reason``.
 """
 
 from __future__ import annotations
@@ -40,6 +46,14 @@ __all__ = [
 
 IDLE, RUNNING, PAUSED, FINISHED, STOPPED, FAILED = (
     "idle", "running", "paused", "finished", "stopped", "failed")
+
+#: the plateau schedule halves the rate after this many epochs without a better validation loss
+PLATEAU_PATIENCE = 2
+PLATEAU_FACTOR = 0.5
+#: cosine decay ends at this fraction of the rate (a Step past the target still learns a little)
+COSINE_FLOOR = 0.01
+#: a validation loss counts as better only when it beats the best by this fraction of it
+MIN_REL_IMPROVEMENT = 1e-4
 
 
 @dataclass
@@ -77,7 +91,7 @@ class Snapshot:
     reason: str | None
     progress: Progress
     history: History
-    learning_rate: float
+    learning_rate: float  # the rate in use now (the schedule's, when there is one)
     stage: str = ""  # the stage training now (or last), in a run of several
 
 
@@ -142,6 +156,7 @@ class TrainingRun:
         self._pause_at_epoch_end = False
         self._pending_lr: float | None = None
         self._learning_rate = float(self.config["learning_rate"])
+        self._reset_schedule()
         self._active_since: float | None = None
         self._seen_before_epoch = 0
         self._prev_mean = (0, 0.0)  # (samples, running mean) at the previous callback
@@ -210,11 +225,15 @@ class TrainingRun:
             self.status, self.reason = IDLE, None
             self.progress = Progress(epochs=self.config["epochs"])
             self._learning_rate = float(self.config["learning_rate"])
+            self._reset_schedule()
             self._stop_requested = self._pause_at_epoch_end = False
             self._pending_lr = None
 
     def set_learning_rate(self, lr: float) -> None:
-        """Change the learning rate; a running model picks it up before its next batch."""
+        """Change the learning rate; a running model picks it up before its next batch.
+
+        With a schedule this is the base rate the schedule scales.
+        """
         lr = check_param("learning_rate", lr)
         with self._lock:
             self.config["learning_rate"] = lr
@@ -222,7 +241,24 @@ class TrainingRun:
             if self.status in (RUNNING, PAUSED):
                 self._pending_lr = lr
             else:
-                self.trained_model.optimizer.learning_rate.assign(lr)
+                self._applied_lr = self._scheduled_lr()
+                self.trained_model.optimizer.learning_rate.assign(self._applied_lr)
+
+    def set_schedule(self, schedule: str) -> None:
+        """Change the learning-rate schedule; a running model follows it from its next batch."""
+        schedule = check_param("schedule", schedule)
+        with self._lock:
+            self.config["schedule"] = schedule
+            self._lr_scale = 1.0
+            self._plateau_bad = 0
+            if self.status in (RUNNING, PAUSED):
+                self._pending_lr = self._learning_rate
+
+    def set_patience(self, patience: int) -> None:
+        """Change early stopping's patience (0 turns it off); checked at every epoch's end."""
+        patience = check_param("patience", patience)
+        with self._lock:
+            self.config["patience"] = patience
 
     def set_epochs(self, epochs: int) -> None:
         """Change the target epoch count; takes effect for the next start."""
@@ -259,7 +295,7 @@ class TrainingRun:
             progress = Progress(**vars(self.progress))
             if self.status == RUNNING and self._active_since is not None:
                 progress.elapsed += time.perf_counter() - self._active_since
-            return Snapshot(self.status, self.reason, progress, self.history.copy(), self._learning_rate, self._stage)
+            return Snapshot(self.status, self.reason, progress, self.history.copy(), self._applied_lr, self._stage)
 
     def predict(self, x_uint8: np.ndarray, noise_factor: float = 0.0, noise_kind: str = "gaussian",
                 noise_seed: int = 0, *, labels=None) -> tuple[np.ndarray, np.ndarray]:
@@ -334,6 +370,7 @@ class TrainingRun:
     def _launch(self) -> None:
         self.status, self.reason = RUNNING, None
         self._stop_requested = False
+        self._stopped_early = None
         self.trained_model.stop_training = False
         if not self.progress.epochs or self.progress.epochs <= self.progress.epoch:
             self.progress.epochs = max(self.config["epochs"], self.progress.epoch + 1)
@@ -356,11 +393,18 @@ class TrainingRun:
             stages, train, fit_kwargs = self._fit_plan()
             for stage, end in spans(stages, self.progress.epoch, self.progress.epochs):
                 model, data, kwargs = stage.fit_args(self.models, train, fit_kwargs)
-                self._stage = stage.name  # read by snapshot(); a new stage's optimizer gets the live rate
-                model.optimizer.learning_rate.assign(self._learning_rate)
+                with self._lock:
+                    # early stopping ends the run, so it watches the last stage (the fine-tuning) only
+                    self._may_stop_early = stage is stages[-1]
+                    if stage.name != self._stage:  # a new stage's loss is on another scale
+                        self._best = (math.inf, 0)
+                        self._bad_epochs = self._plateau_bad = 0
+                    self._stage = stage.name  # read by snapshot(); a new stage's optimizer gets the live rate
+                    self._applied_lr = self._scheduled_lr()
+                model.optimizer.learning_rate.assign(self._applied_lr)
                 model.fit(data, epochs=end, initial_epoch=self.progress.epoch, callbacks=[_Control(self)],
                           verbose=0, shuffle=False, **kwargs)
-                if self._stop_requested or self.status == FAILED:
+                if self._stop_requested or self.status == FAILED or self._stopped_early:
                     break
             # The loss checks see the loss before the last update; the weights after it. A
             # diverged model must never end as "finished" and be offered as a good one.
@@ -376,6 +420,8 @@ class TrainingRun:
                     self.status = STOPPED if self._stop_requested else FINISHED
                     if self._stop_requested:
                         self.reason = f"stopped by the user after {self.progress.epoch} epochs"
+                    elif self._stopped_early:
+                        self.reason = self._stopped_early
         except Exception as exc:  # the worker must never die silently: the UI shows the reason
             with self._lock:
                 self._account_time()
@@ -415,8 +461,10 @@ class TrainingRun:
                 return
             self.history.trace_x.append(self.progress.epoch + steps / max(self.progress.steps_per_epoch, 1))
             self.history.trace_loss.append(step_loss)
-            if self._pending_lr is not None:
-                model.optimizer.learning_rate.assign(self._pending_lr)
+            lr = self._scheduled_lr(self.history.trace_x[-1])
+            if self._pending_lr is not None or lr != self._applied_lr:
+                model.optimizer.learning_rate.assign(lr)
+                self._applied_lr = lr
                 self._pending_lr = None
         self._wait_if_paused(model)
 
@@ -442,7 +490,9 @@ class TrainingRun:
                                f"rate (now {self._learning_rate:g}) and press Reset")
                 model.stop_training = True
                 return
-            if self._pause_at_epoch_end and not self._stop_requested and epoch + 1 < self.progress.epochs:
+            self._after_epoch(model, epoch + 1, val if val is not None else logs.get("loss"))
+            if (self._pause_at_epoch_end and not self._stop_requested and not self._stopped_early
+                    and epoch + 1 < self.progress.epochs):
                 self._pause_at_epoch_end = False
                 self._go.clear()
                 self.status = PAUSED
@@ -450,6 +500,63 @@ class TrainingRun:
         for hook in list(self.epoch_hooks):
             hook(epoch + 1, self.models)
         self._wait_if_paused(model)
+
+    # ------------------------------------------------------------------ schedule, early stopping
+    def _reset_schedule(self) -> None:
+        self._lr_scale = 1.0  # the plateau schedule's cuts so far
+        self._best = (math.inf, 0)  # (best monitored loss, its epoch) in the current stage
+        self._bad_epochs = 0  # epochs since the best, for early stopping
+        self._plateau_bad = 0  # epochs since the best or the last cut, for the plateau schedule
+        self._stopped_early: str | None = None
+        self._may_stop_early = True
+        self._applied_lr = self._scheduled_lr(0.0)
+
+    def _scheduled_lr(self, at_epoch: float | None = None) -> float:
+        """The rate the schedule asks for at a (fractional) epoch; the current one by default."""
+        if at_epoch is None:
+            at_epoch = self.progress.epoch + (self.progress.batch / self.progress.steps_per_epoch
+                                              if self.progress.steps_per_epoch else 0.0)
+        base = self._learning_rate
+        schedule = self.config.get("schedule", "none")
+        if schedule == "cosine":
+            t = min(1.0, max(0.0, at_epoch / max(int(self.config["epochs"]), 1)))
+            return base * (COSINE_FLOOR + (1 - COSINE_FLOOR) * 0.5 * (1 + math.cos(math.pi * t)))
+        if schedule == "plateau":
+            return base * self._lr_scale
+        return base
+
+    def _after_epoch(self, model, epochs_done: int, monitored) -> None:
+        """Plateau cuts and early stopping, on the validation loss (the training loss without one).
+
+        Called with the lock held.
+        """
+        value = float(monitored) if monitored is not None else math.nan
+        if not math.isfinite(value):
+            return
+        what = "validation loss" if self.history.val_loss and math.isfinite(self.history.val_loss[-1]) \
+            else "training loss"
+        best, best_epoch = self._best
+        if not math.isfinite(best) or value < best - MIN_REL_IMPROVEMENT * abs(best):
+            self._best = (value, epochs_done)
+            self._bad_epochs = self._plateau_bad = 0
+            return
+        self._bad_epochs += 1
+        self._plateau_bad += 1
+        if self.config.get("schedule") == "plateau" and self._plateau_bad >= PLATEAU_PATIENCE:
+            self._lr_scale *= PLATEAU_FACTOR
+            self._plateau_bad = 0
+            self.history.notes.append(
+                f"epoch {epochs_done}: learning rate halved to {self._scheduled_lr():.3g} ({what} did not improve "
+                f"for {PLATEAU_PATIENCE} epochs)")
+        patience = int(self.config.get("patience", 0))
+        if (patience and self._may_stop_early and self._bad_epochs >= patience
+                and epochs_done < self.progress.epochs):
+            n = self._bad_epochs
+            self._stopped_early = (f"stopped early at epoch {epochs_done}: {what} did not improve for {n} "
+                                   f"epoch{'s' if n != 1 else ''} (best {best:.4g} at epoch {best_epoch})")
+            self.history.notes.append(self._stopped_early)
+            self.progress.epochs = epochs_done
+            model.stop_training = True
 
     def _wait_if_paused(self, model) -> None:
         if not self._go.is_set():

@@ -20,6 +20,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "tanh", "linear")
 LOSSES = ("bce", "mse")
 OPTIMIZERS = ("adam", "adadelta", "rmsprop", "sgd", "nadam")
+SCHEDULES = ("none", "cosine", "plateau")
 SCALINGS = ("unit", "centered")
 
 #: value range of model-space images for each scaling
@@ -63,6 +64,13 @@ PARAMS: dict[str, Param] = {
               "training noise level (denoising: noisy input, clean target); 0 turns it off", 0.0, 1.0),
         Param("noise_kind", "choice", "kind of training noise", choices=NOISE_KINDS),
         Param("seed", "int", "random seed for weights, shuffling and noise", 0, 2**31 - 1),
+        Param("schedule", "choice", "learning-rate schedule: none (constant), cosine (decays smoothly to 0 by "
+              "the last epoch), plateau (halves the rate when the validation loss stalls for 2 epochs)",
+              choices=SCHEDULES),
+        Param("patience", "int", "early stopping: stop when the validation loss has not improved for this many "
+              "epochs; 0 turns it off", 0, 1000),
+        Param("batch_norm", "bool", "batch normalisation between each hidden layer and its activation "
+              "(encoder and decoder): steadier steps at larger learning rates"),
         Param("tied_weights", "bool", "each decoder layer uses the transpose of its mirror encoder layer's kernel "
               "(own bias): about half the parameters, a regulariser (the survey)"),
         Param("pretraining", "choice", "layerwise: train each encoder layer as a shallow autoencoder on the "
@@ -71,14 +79,17 @@ PARAMS: dict[str, Param] = {
 }
 
 COMMON = ("activation", "output_activation", "loss", "optimizer", "learning_rate", "batch_size",
-          "epochs", "scaling", "noise_factor", "noise_kind", "seed")
-DENSE_PARAMS = ("hidden", "code_dim", "code_activation", "l1", "tied_weights") + COMMON
+          "epochs", "scaling", "noise_factor", "noise_kind", "seed", "schedule", "patience")
+#: training options whose default leaves a run exactly as before they existed; the model
+#: store leaves them out of its key at these values, so models stored earlier still match
+NEUTRAL_OPTIONS = {"schedule": "none", "patience": 0, "batch_norm": False}
+DENSE_PARAMS = ("hidden", "code_dim", "code_activation", "l1", "tied_weights", "batch_norm") + COMMON
 DEEP_PARAMS = DENSE_PARAMS + ("pretraining",)  # a one-layer model has nothing to pretrain layer by layer
 CONV_PARAMS = ("filters",) + COMMON
 
 #: the parameters that define the network's shape; changing one needs a new model
 ARCHITECTURE_KEYS = ("hidden", "code_dim", "filters", "activation", "code_activation", "output_activation",
-                     "l1", "loss", "optimizer", "scaling", "seed", "tied_weights", "pretraining")
+                     "l1", "loss", "optimizer", "scaling", "seed", "tied_weights", "pretraining", "batch_norm")
 
 
 @dataclass(frozen=True)
@@ -107,7 +118,7 @@ class Variant:
 
 _BASE = dict(activation="relu", loss="bce", optimizer="adam", learning_rate=0.001,
              batch_size=256, scaling="unit", noise_factor=0.0, noise_kind="gaussian", seed=0,
-             output_activation="sigmoid", tied_weights=False, pretraining="none")
+             output_activation="sigmoid", tied_weights=False, pretraining="none", **NEUTRAL_OPTIONS)
 _KERAS_BLOG = "Keras blog, 'Building Autoencoders in Keras' (F. Chollet, 2016)"
 
 VARIANTS: dict[str, Variant] = {
@@ -324,6 +335,9 @@ def check_compatible(config: dict[str, Any]) -> None:
     """Refuse combinations that cannot train, with the fix in the message."""
     if config.get("variant") == "vae":
         check_vae(config)
+    if config.get("batch_norm") and config.get("pretraining", "none") != "none":
+        raise ValueError("batch_norm does not combine with pretraining 'layerwise' (the shallow stages have no "
+                         "batch-norm layers): set one of them off")
     if config.get("pretraining", "none") != "none":
         from aecore.pretraining import check_pretraining  # the epoch split rule lives there
 
@@ -449,3 +463,50 @@ def check_vae(config: dict[str, Any]) -> None:
 #: the survey's options: why a variant without one refuses it (added to the error message)
 OPTION_HINTS = {"tied_weights": "tied weights apply to the dense-family variants dense, deep, deep2d, sparse, linear",
                 "pretraining": "layer-wise pretraining applies to the deep dense variants deep and deep2d"}
+
+# ---------------------------------------------------------------------------- the 2-D map preset
+# The best 2-D map a plain reconstruction autoencoder gives in a few minutes on a 2-core CPU
+# (no labels, no neighbour loss): chosen by measurement on Fashion-MNIST's 60k images
+# (bench/bench_map2d.py, bench/results/map2d.md, BENCHMARKS.md).
+# Of a dozen configurations, width, batch norm, batch size, BCE or denoising moved kNN-5 by at
+# most +-0.01 at 20 epochs (~0.70-0.72); training longer with cosine decay is what helped
+# (0.709 at 20 epochs -> 0.735 at 40).
+MAP2D = ("deep2d", {"hidden": [512, 256, 128], "batch_size": 512, "learning_rate": 0.003, "epochs": 60,
+                    "schedule": "cosine"})
+PRESETS["2-D map: the best plain-autoencoder map in minutes"] = MAP2D
+
+#: a short, stable id per preset, for ``python -m aecore train --preset ID`` and ``pretrain``
+PRESET_IDS: dict[str, str] = {
+    "dense": "Single layer, 32-d code",
+    "deep": "Deep, 128-64-32",
+    "deep2d": "2-D autoencoder, tanh output, 20 epochs",
+    "deep2d_offline": "2-D autoencoder, tuned for the offline sample",
+    "sparse": "Sparse, L1 1e-4",
+    "conv": "Convolutional, 4x4x8 code",
+    "denoising": "Denoising conv, noise 0.5",
+    "linear": "Linear, 2-d code (PCA subspace)",
+    "vae": "Variational autoencoder (VAE), 2-d code",
+    "cvae": "Conditional VAE: ask for a digit",
+    "map2d": "2-D map: the best plain-autoencoder map in minutes",
+}
+
+
+def preset_id(label: str) -> str:
+    """The id of the preset called ``label`` (``ValueError`` for an unknown label)."""
+    for pid, lab in PRESET_IDS.items():
+        if lab == label:
+            return pid
+    raise ValueError(f"unknown preset {label!r}; valid presets: {', '.join(PRESET_IDS)}")
+
+
+def get_preset(name: str) -> tuple[str, str, dict[str, Any]]:
+    """``(label, variant, overrides)`` of a preset given its id (or its full label).
+
+    Raises ``ValueError`` listing the valid ids, as an unknown variant does.
+    """
+    label = PRESET_IDS.get(name, name) if isinstance(name, str) else name
+    try:
+        variant, overrides = PRESETS[label]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown preset {name!r}; valid presets: {', '.join(PRESET_IDS)}") from None
+    return label, variant, dict(overrides)

@@ -31,7 +31,8 @@ from ui.form import wkey
 
 REFRESH_S = 0.5  # live redraw interval while training
 ORDER = ("arch", "hidden", "filters", "code_dim", "beta", "conditional", "activation", "loss", "optimizer",
-         "learning_rate", "batch_size", "epochs", "l1", "noise_factor", "seed", "pretraining", "tied_weights")
+         "learning_rate", "batch_size", "epochs", "schedule", "patience", "l1", "noise_factor", "seed", "pretraining",
+         "tied_weights", "batch_norm")
 
 
 def data_section():
@@ -214,8 +215,9 @@ def draw(run, status0):
     widgets.status_line(snap.status, extra)
     if snap.status == FAILED:
         st.error(snap.reason or "training failed")
-    elif snap.status == STOPPED and snap.reason:
+    elif snap.status in (STOPPED, FINISHED) and snap.reason:
         st.caption(snap.reason[0].upper() + snap.reason[1:])
+    widgets.run_notes(snap)
     p = snap.progress
     st.progress(p.fraction, text=runs.progress_text(snap))
     if snap.stage:

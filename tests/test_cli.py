@@ -114,7 +114,12 @@ def write_idx(path, arr, magic):
 
 @pytest.mark.parametrize("args,match", [
     (["train", "--variant", "gan"], "unknown variant 'gan'; valid variants: dense"),
-    (["train"], "required: --variant"),
+    (["train"], "one of the arguments --variant --preset is required"),
+    (["train", "--variant", "dense", "--preset", "map2d"], "not allowed with argument"),
+    (["train", "--preset", "nope"], "unknown preset 'nope'; valid presets: dense, deep"),
+    (["train", "--variant", "dense", "--schedule", "steps"], "schedule must be one of none, cosine, plateau"),
+    (["train", "--variant", "dense", "--patience", "-1"], "patience must be between 0 and 1000, got -1"),
+    (["pretrain", "--presets", "nope"], "unknown preset nope; valid presets: dense"),
     (["train", "--variant", "deep", "--set", "hidden=12,,x", "--dataset", "digits"],
      "hidden must be a comma-separated list"),
     (["train", "--variant", "dense", "--set", "code_dim=100", "--dataset", "digits"],

@@ -46,6 +46,9 @@ LABELS = {
     "conditional": "Conditional (sees the label)",
     "tied_weights": "Tied weights (decoder = encoder transposed)",
     "pretraining": "Pretraining",
+    "batch_norm": "Batch normalisation",
+    "schedule": "Learning-rate schedule",
+    "patience": "Early stopping patience (0 = off)",
 }
 #: drawn in the advanced expander; the rest are always visible
 ADVANCED = ("code_activation", "output_activation", "scaling", "noise_kind")
@@ -61,7 +64,8 @@ PRESET_SHORT = {
     "Denoising conv, noise 0.5": "Denoising",
     "Linear, 2-d code (PCA subspace)": "Linear (PCA)",
     "Variational autoencoder (VAE), 2-d code": "VAE",
-    "Conditional VAE: ask for a digit": "Cond. VAE",
+    "Conditional VAE: ask for a digit": "VAE, by class",
+    "2-D map: the best plain-autoencoder map in minutes": "2-D map",
 }
 
 

@@ -1,25 +1,27 @@
 """Home's demonstration model: which model the page shows, and its input -> code -> output.
 
 The session's newest model for these images comes first, then a pretrained preset from the
-model store, then a tiny model trained once per process by :func:`aecore.demo.train_demo_model`.
-The app only caches and picks; the engine trains.
+model store (once TensorFlow is loaded), then the tiny demo of :mod:`aecore.demo`: loaded from
+the store, or trained in NumPy in about a second on the very first start and saved there. So
+the first screen never waits for TensorFlow's import (~5 CPU seconds) or a Keras training
+run. The app only caches and picks; the engine trains.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
 from aecore.data import Dataset
-from aecore.demo import DEMO_EPOCHS, train_demo_model
+from aecore.demo import DEMO_EPOCHS, DemoModel, load_or_train_demo
 from aecore.inference import encode, fits, reconstruct
 from aecore.sampling import round_robin_indices
 from aecore.store import ModelStore
 from aecore.variants import PRESETS, resolve_config
 from ui import datasets, saving, state
-from ui.keras_guard import protect_keras_session
 
 DEMO_IMAGES = 6
 
@@ -29,10 +31,9 @@ def _stored_models(key: str, root: str):
     return ModelStore(root).load(key)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Training a tiny autoencoder for this page (once, a few seconds)…")
-def _demo(name: str):
-    protect_keras_session()
-    return train_demo_model(datasets.dataset(name))
+@st.cache_resource(max_entries=4, show_spinner="Training a tiny autoencoder for this page (once, about a second)…")
+def _demo(name: str, root: str) -> tuple[DemoModel, str]:
+    return load_or_train_demo(datasets.dataset(name), root)
 
 
 def home_model(full: Dataset, key: str) -> tuple[Any, dict[str, Any], str]:
@@ -43,7 +44,9 @@ def home_model(full: Dataset, key: str) -> tuple[Any, dict[str, Any], str]:
         if entry.history.epoch and fits(entry.models, full.image_shape):
             return entry.models, entry.config, f"your model “{entry.label}”"
     s = saving.store()
-    for label, (variant, overrides) in PRESETS.items():
+    # A stored preset is a Keras model: worth showing once TensorFlow is loaded (after the
+    # first page run), never worth making the first screen wait for its import.
+    for label, (variant, overrides) in PRESETS.items() if "keras" in sys.modules else ():
         config = resolve_config(variant, **overrides)
         try:
             if s.has(config, full.name, len(full.x_train), full.image_shape):
@@ -52,8 +55,9 @@ def home_model(full: Dataset, key: str) -> tuple[Any, dict[str, Any], str]:
                 return loaded.models, loaded.config or config, f"the pretrained preset “{label}” from the model store"
         except (OSError, ValueError):
             continue
-    models, config = _demo(key)
-    return models, config, f"a tiny single-layer autoencoder trained for {DEMO_EPOCHS} epochs when the app started"
+    model, how = _demo(key, str(s.root))
+    when = "when the app started" if how == "trained" else "on the app's first start (kept in the model store)"
+    return model, model.config, f"a tiny single-layer autoencoder trained for {DEMO_EPOCHS} epochs {when}"
 
 
 def demo_rows(models, config: dict[str, Any], full: Dataset,
@@ -62,6 +66,8 @@ def demo_rows(models, config: dict[str, Any], full: Dataset,
     idx = round_robin_indices(full.y_test, n)
     x = full.x_test[idx]
     y = full.y_test[idx]  # a conditional VAE needs the classes; other models ignore them
-    _, recon = reconstruct(models, config, x, labels=y)
     titles = [full.class_names[int(c)] for c in y]
+    if isinstance(models, DemoModel):
+        return x, models.encode(x), models.reconstruct(x), titles
+    _, recon = reconstruct(models, config, x, labels=y)
     return x, encode(models, config, x, labels=y), recon, titles

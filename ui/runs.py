@@ -17,7 +17,7 @@ from ui import autosave, saving, state
 from ui.datasets import training_data
 from ui.keras_guard import protect_keras_session
 
-LIVE_PARAMS = ("learning_rate", "epochs")  # changes that apply to the model as it is
+LIVE_PARAMS = ("learning_rate", "epochs", "schedule", "patience")  # changes that apply to the model as it is
 
 
 def has_model(run: TrainingRun | None) -> bool:
@@ -55,6 +55,14 @@ def sync_live(run: TrainingRun | None, config: dict[str, Any]) -> list[str]:
     if int(config["epochs"]) != int(run.config["epochs"]):
         run.set_epochs(config["epochs"])
         notes.append(f"epochs set to {config['epochs']}" + (" (applies at the next start)" if run.is_active else ""))
+    if config.get("schedule", "none") != run.config.get("schedule", "none"):
+        run.set_schedule(config["schedule"])
+        notes.append(f"learning-rate schedule is now {config['schedule']}"
+                     + (" (from the next batch)" if run.is_active else ""))
+    if int(config.get("patience", 0)) != int(run.config.get("patience", 0)):
+        run.set_patience(config["patience"])
+        notes.append("early stopping is off" if not config["patience"] else
+                     f"early stopping after {config['patience']} epochs without a better validation loss")
     return notes
 
 

@@ -96,6 +96,14 @@ def status_line(status: str, extra: str = "") -> None:
     st.markdown(f"#### {icon} Status: {text}" + (f" — {extra}" if extra else ""))
 
 
+def run_notes(snap) -> None:
+    """What the learning-rate schedule and early stopping did (``History.notes``), latest
+    first; the run's own reason (an early stop) is shown beside the status already."""
+    notes = [n for n in snap.history.notes if n != snap.reason]
+    if notes:
+        st.caption("Schedule: " + "; ".join(reversed(notes[-3:])))
+
+
 def variant_caption(name: str) -> None:
     v = get_variant(name)
     st.markdown(f"**{v.title}.** {v.description}")

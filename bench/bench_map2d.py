@@ -1,0 +1,194 @@
+"""The 2-D map preset (map2d) against the deep2d recipe, PCA and t-SNE on Fashion-MNIST.
+
+Every autoencoder arm is a plain reconstruction autoencoder (no labels, no neighbour loss)
+trained through ``TrainingRun`` on all 60,000 training images, exactly as
+``python -m aecore train`` trains it; its test codes are scored as in BENCHMARKS.md section 3:
+
+- kNN-5 fitted on the 60k training codes, scored on the 10k test codes;
+- trustworthiness (k=5) of 2,000 of the 10k test codes;
+- kNN-5 (seeded 70/30 split), trustworthiness and silhouette on a 5,000-point stratified test
+  subset (``aecore.projections.sample_indices``, seed 0): the only footing t-SNE has.
+
+Each arm's result is appended to ``bench/results/map2d_runs.jsonl`` as soon as it is
+measured (a search on a shared 2-core machine is slow; a partial one must not be lost);
+``--report`` writes ``bench/results/map2d.md`` from that file.
+
+    .venv/bin/python bench/bench_map2d.py --arms deep2d,map2d      # train and score arms
+    .venv/bin/python bench/bench_map2d.py --arms pca,tsne           # the non-autoencoder rows
+    .venv/bin/python bench/bench_map2d.py --report                  # write bench/results/map2d.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from bench.common import RESULTS, Report, command_line, fashion  # noqa: E402
+
+JSONL = os.path.join(RESULTS, "map2d_runs.jsonl")
+
+_WIDE = [512, 256, 128]
+#: the search: name -> (deep2d overrides, why it was tried)
+ARMS: dict[str, tuple[dict, str]] = {
+    "deep2d": ({}, "the seed's 2-D recipe: 784-128-64-10-2, Adam 1e-3, batch 256, 20 epochs"),
+    "wide_const": (dict(hidden=_WIDE, learning_rate=0.001), "wider encoder 512-256-128, constant Adam 1e-3"),
+    "wide_cos": (dict(hidden=_WIDE, learning_rate=0.002, schedule="cosine"),
+                 "wider encoder, Adam 2e-3 with cosine decay, batch 256, 20 epochs"),
+    "wide_cos_b512": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine"),
+                      "as wide_cos with batch 512 and lr 3e-3 (fewer, cheaper steps)"),
+    "wide_cos_b1024": (dict(hidden=_WIDE, learning_rate=0.004, batch_size=1024, schedule="cosine", epochs=30),
+                       "batch 1024, lr 4e-3, 30 epochs"),
+    "wide_cos_e10": (dict(hidden=_WIDE, learning_rate=0.002, schedule="cosine", epochs=10),
+                     "wide_cos in half the epochs"),
+    "mid_cos": (dict(hidden=[256, 128], learning_rate=0.002, schedule="cosine"),
+                "a middle width 256-128, cosine"),
+    "recipe_cos": (dict(learning_rate=0.002, schedule="cosine"), "the deep2d layers with Adam 2e-3 + cosine"),
+    "wide_cos_elu": (dict(hidden=_WIDE, learning_rate=0.002, schedule="cosine", activation="elu"),
+                     "wide_cos with ELU activations"),
+    "wide_cos_b128": (dict(hidden=_WIDE, learning_rate=0.001, batch_size=128, schedule="cosine", epochs=15),
+                      "batch 128, lr 1e-3, 15 epochs (more, dearer steps)"),
+    "wide_bn_cos": (dict(hidden=_WIDE, batch_norm=True, learning_rate=0.003, schedule="cosine"),
+                    "wide_cos with batch normalisation, lr 3e-3"),
+    "wide_bn_cos_b512": (dict(hidden=_WIDE, batch_norm=True, learning_rate=0.005, batch_size=512, schedule="cosine"),
+                         "batch norm, batch 512, lr 5e-3, cosine"),
+    "mid_bn_cos_e30": (dict(hidden=[256, 128], batch_norm=True, learning_rate=0.003, schedule="cosine", epochs=30),
+                       "256-128 with batch norm, lr 3e-3, cosine, 30 epochs"),
+    "wide_cos_b512_e40": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", epochs=40),
+                          "wider encoder, batch 512, lr 3e-3, cosine, 40 epochs"),
+    "wide_cos_b512_s1": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", seed=1),
+                         "wide_cos_b512 with seed 1: how much the seed alone moves the scores"),
+    "wide_dae_b512": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", noise_factor=0.2),
+                      "wide_cos_b512 trained as a denoising autoencoder (Gaussian noise 0.2, clean targets)"),
+    "wide_cos_unit_bce": (dict(hidden=_WIDE, learning_rate=0.002, schedule="cosine", scaling="unit",
+                               output_activation="sigmoid", loss="bce"),
+                          "wide_cos on [0, 1] inputs with a sigmoid output and BCE"),
+}
+
+
+def score(code_tr, code_te, ds, idx) -> dict:
+    from aecore import metrics
+
+    x5, y5, e5 = ds.x_test[idx], ds.y_test[idx], code_te[idx]
+    out = {}
+    if code_tr is not None:
+        out["knn5_full"] = metrics.knn_accuracy(code_tr, ds.y_train, code_te, ds.y_test, k=5)
+        out["trust_full"] = metrics.trustworthiness(ds.x_test, code_te, n_neighbors=5, max_points=2000, seed=0)
+    out.update(knn5_5k=metrics.knn_accuracy_split(e5, y5, k=5, seed=0),
+               trust_5k=metrics.trustworthiness(x5, e5, n_neighbors=5, max_points=2000, seed=0),
+               silhouette_5k=metrics.silhouette(e5, y5, seed=0))
+    return out
+
+
+def run_arm(name: str, ds, idx) -> dict:
+    import numpy as np
+
+    from aecore import projections
+    from aecore.models import to_model_space
+    from aecore.training import TrainingRun
+    from aecore.variants import get_preset, resolve_config
+
+    if name == "pca":
+        t, c = time.perf_counter(), time.process_time()
+        both = projections.pca(np.concatenate([ds.x_train, ds.x_test]))
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        s = score(both[: len(ds.x_train)], both[len(ds.x_train):], ds, idx)
+        return dict(arm=name, why="PCA, 2 components, fitted on the 70k train+test images", wall_s=wall,
+                    cpu_s=cpu, **s)
+    if name == "tsne":
+        t, c = time.perf_counter(), time.process_time()
+        e5 = projections.tsne(ds.x_test[idx], random_state=0)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        code_te = np.zeros((len(ds.x_test), 2), np.float32)
+        code_te[idx] = e5
+        return dict(arm=name, why="t-SNE (the app's default backend) on the 5,000 test points", wall_s=wall,
+                    cpu_s=cpu, **score(None, code_te, ds, idx))
+    if name == "map2d":
+        _, variant, overrides = get_preset("map2d")
+        why = "the map2d preset as registered in aecore/variants.py"
+    else:
+        variant, (overrides, why) = "deep2d", ARMS[name]
+    config = resolve_config(variant, **overrides)
+    run = TrainingRun(config, ds)
+    t, c = time.perf_counter(), time.process_time()
+    run.start()
+    run.join()
+    wall, cpu = time.perf_counter() - t, time.process_time() - c
+    if run.status != "finished":
+        return dict(arm=name, why=why, config=config, failed=run.reason)
+    scaling = config["scaling"]
+    code_tr = projections.latent(run.models.encoder, to_model_space(ds.x_train, scaling))
+    code_te = projections.latent(run.models.encoder, to_model_space(ds.x_test, scaling))
+    return dict(arm=name, why=why, config=config, wall_s=wall, cpu_s=cpu, epochs=len(run.history.epoch),
+                val_loss=run.history.val_loss[-1], parameters=int(run.models.autoencoder.count_params()),
+                **score(code_tr, code_te, ds, idx))
+
+
+def measure(names: list[str]) -> None:
+    from aecore import projections
+
+    ds = fashion(None, 10_000)
+    idx = projections.sample_indices(ds.y_test, 5000, seed=0)
+    os.makedirs(RESULTS, exist_ok=True)
+    for name in names:
+        load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        r = run_arm(name, ds, idx)
+        r.update(load_before=load, load_after=" ".join(f"{x:.2f}" for x in os.getloadavg()),
+                 date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), command=command_line())
+        print(json.dumps(r, default=str), flush=True)
+        with open(JSONL, "a") as f:
+            f.write(json.dumps(r, default=str) + "\n")
+
+
+def report() -> None:
+    rows = {}
+    with open(JSONL) as f:
+        for line in f:
+            r = json.loads(line)
+            rows[r["arm"]] = r  # the latest measurement of each arm
+    rep = Report("map2d", "The 2-D map preset (map2d) on Fashion-MNIST")
+
+    def fmt(r, k, f="{:.3f}"):
+        return f.format(r[k]) if r.get(k) is not None else "n/a"
+
+    order = ["map2d", "deep2d", "pca", "tsne"]
+    head = ["method", "kNN-5 (train codes -> 10k test)", "trustworthiness (2,000 of 10k test)",
+            "kNN-5, 70/30 split of 5,000 test", "trustworthiness (5,000 subset)", "silhouette (5,000)",
+            "training wall s", "training CPU s", "epochs"]
+
+    def row(r):
+        return [f"{r['arm']}: {r['why']}", fmt(r, "knn5_full"), fmt(r, "trust_full"), fmt(r, "knn5_5k"),
+                fmt(r, "trust_5k"), fmt(r, "silhouette_5k"), fmt(r, "wall_s", "{:.0f}"), fmt(r, "cpu_s", "{:.0f}"),
+                r.get("epochs", "")]
+
+    rep.table("map2d against the deep2d recipe, PCA and t-SNE", head,
+              [row(rows[a]) for a in order if a in rows],
+              note="PCA and t-SNE seconds are the projection itself. t-SNE has no transform, so its first two "
+                   "columns are n/a. Load averages before/after each arm are in map2d_runs.jsonl.")
+    search = [r for a, r in rows.items() if a not in order]
+    rep.table("The search (every arm: deep2d variant, centered inputs, tanh output, MSE unless said)", head,
+              [row(r) for r in sorted(search, key=lambda r: -(r.get("knn5_5k") or 0))])
+    rep.write()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--arms", help="comma-separated: " + ", ".join(["map2d", "pca", "tsne", *ARMS]))
+    p.add_argument("--report", action="store_true", help="write bench/results/map2d.md from the jsonl")
+    args = p.parse_args()
+    if args.arms:
+        names = [a.strip() for a in args.arms.split(",") if a.strip()]
+        bad = [a for a in names if a not in ("map2d", "pca", "tsne", *ARMS)]
+        if bad:
+            p.error(f"unknown arms {bad}")
+        measure(names)
+    if args.report:
+        report()
+
+
+if __name__ == "__main__":
+    main()
