@@ -116,10 +116,20 @@ def layer_sizes(config: dict[str, Any], image_shape: tuple[int, int]) -> list[La
         out.append(LayerSize("encoder", "flatten", "Flatten", (pixels,), 0, 0))
         widths = [pixels, *config["hidden"], config["code_dim"]]
         names = [f"enc_{i + 1}" for i in range(len(config["hidden"]))] + ["code"]
-        out += [_dense("encoder", n, a, b) for n, a, b in zip(names, widths[:-1], widths[1:], strict=True)]
-        back = widths[::-1]
+        bn = bool(config.get("batch_norm"))
+
+        def dense_layers(part: str, names: list[str], widths: list[int]) -> list[LayerSize]:
+            rows = []
+            for n, a, b in zip(names, widths[:-1], widths[1:], strict=True):
+                rows.append(_dense(part, n, a, b))
+                if bn and n not in ("code", "pixels"):  # batch norm between a hidden product and its activation
+                    rows.append(LayerSize(part, f"{n}_bn", "BatchNormalization", (b,), 4 * b, 0))  # 2 trained, 2 moving
+                    rows.append(LayerSize(part, f"{n}_act", "Activation", (b,), 0, 0))
+            return rows
+
+        out += dense_layers("encoder", names, widths)
         names = [f"dec_{i + 1}" for i in range(len(config["hidden"]))] + ["pixels"]
-        out += [_dense("decoder", n, a, b) for n, a, b in zip(names, back[:-1], back[1:], strict=True)]
+        out += dense_layers("decoder", names, widths[::-1])
         out.append(LayerSize("decoder", "image_out", "Reshape", (h, w), 0, 0))
         return out
     filters = list(config["filters"])

@@ -125,3 +125,16 @@ def test_vae_options_are_sized_like_the_built_model(options, shape):
             for x in est.layer_sizes(cfg, shape)]
     assert mine == built
     assert est.parameter_count(cfg, shape) == models.autoencoder.count_params()
+
+
+@pytest.mark.parametrize("variant", ["deep", "deep2d", "dense"])
+def test_batch_norm_layers_are_sized_like_the_built_model(variant):
+    from aecore.models import build, summarize
+
+    cfg = {"variant": variant, "batch_norm": True}
+    models = build(resolve_config(**cfg), (28, 28))
+    built = [(r["part"], r["layer"], r["type"], r["output shape"], r["parameters"]) for r in summarize(models)]
+    mine = [(x.part, x.name, x.kind, "x".join(map(str, x.output_shape)), x.parameters)
+            for x in est.layer_sizes(cfg, (28, 28))]
+    assert mine == built
+    assert est.parameter_count(cfg, (28, 28)) == models.autoencoder.count_params()
