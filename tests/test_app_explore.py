@@ -167,3 +167,31 @@ def test_download_buttons_on_train_denoise_and_latent(tiny):
         ["Download the grid (PNG)"]
     latent = _page("app_pages/latent.py", run)
     assert [b.proto.label for b in latent.get("download_button")] == ["Download the maps (CSV)"]
+
+
+def test_the_live_run_is_in_the_panel_and_a_sweep_stops_with_the_rest_cancelled(tiny):
+    at = _page("app_pages/train.py", trained("dense", tiny, code_dim=4),
+               params={"dataset": "digits", "epochs": "200", "n_train": "300"})
+    at.button(key="train_start").click().run()  # "Start over": a second, live run
+    run = at.session_state[RUN_KEY]
+    assert run.status == "running"
+    at.run()
+    table = _table(at)
+    assert len(table) == 2 and "running" in set(table["status"])  # the live run, next to the first
+    assert len(at.get("plotly_chart")) >= 2
+    run.stop()
+    assert run.join(60)
+    at.run()
+    at.text_input(key="sweep_values").input("2,4,8").run()
+    at.button(key="sweep_start").click().run()
+    sweep = at.session_state["ae_sweep"]
+    while sweep.current is None or not sweep.current.history.trace_x:
+        sweep.join(0.05)
+    at.button(key="sweep_pause").click().run()
+    assert sweep.status == "paused"
+    at.button(key="sweep_stop").click().run()
+    assert sweep.join(60)
+    at.run()
+    assert not at.exception
+    assert [r["status"] for r in sweep.rows()] == ["stopped", "cancelled", "cancelled"]
+    assert any("Sweep stopped" in m.value for m in at.markdown)
