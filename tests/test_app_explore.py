@@ -87,6 +87,13 @@ def test_runs_panel_compares_two_learning_rates_and_opens_denoise(tiny):
     assert not again.exception
     a, b = again.selectbox(key="dn_model").value, again.selectbox(key="dn_compare").value
     assert "lr 0.01" in a and "lr 0.001" in b or "lr 0.001" in a and "lr 0.01" in b
+    # each run keeps its Runs-panel colour on the Denoise curves
+    import json
+
+    specs = [json.loads(c.proto.spec) for c in again.get("plotly_chart")]
+    curve = next(sp for sp in specs if "noise factor" in json.dumps(sp.get("layout", {}).get("xaxis", {})))
+    lines = {t["line"]["color"] for t in curve["data"] if t.get("mode") == "lines+markers"}
+    assert lines == {"#1f77b4", "#ff7f0e"}  # the first two colours of ui.store_index.PALETTE
 
 
 def test_forgetting_a_stored_run(tiny):
