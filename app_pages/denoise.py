@@ -10,7 +10,7 @@ import streamlit as st
 from aecore.inference import fits, image_shape_of
 from aecore.noise import NOISE_KINDS
 from ui import denoise as dn
-from ui import exports, state, widgets
+from ui import exports, run_records, state, widgets
 from ui import page_memory as memory
 
 # Widget keys (stable, so tests and links can address them).
@@ -119,7 +119,8 @@ def main() -> None:
                      comp.recon[e.label],
                      [dn.fmt_error(metric, m, p) for m, p in zip(comp.mse[e.label], comp.psnr[e.label], strict=True)]))
     with grid_area:
-        colors = [None, "#555"] + list(dn.MODEL_COLORS)
+        model_colors = run_records.entry_colours(entries, dn.MODEL_COLORS)  # each run's Runs-panel colour
+        colors = [None, "#555"] + model_colors
         st.plotly_chart(dn.image_rows_figure(rows, caption_colors=colors), key=GRID,
                         config={"displayModeBar": False, "staticPlot": True})
         if len(entries) > 1:
@@ -138,7 +139,7 @@ def main() -> None:
             if curve.get("unmeasured") and e.label not in comp.unmeasured:
                 st.warning(f"“{e.label}”: {curve['unmeasured']}; those points are left out of the curve.",
                            icon=":material/error:")
-    st.plotly_chart(dn.curve_figure(curves, metric, factor, kind), key=CURVE,
+    st.plotly_chart(dn.curve_figure(curves, metric, factor, kind, model_colors), key=CURVE,
                     config={"displayModeBar": False})
     st.caption(f"Mean over {dn.CURVE_IMAGES if len(ds.x_test) >= dn.CURVE_IMAGES else len(ds.x_test)} "
                "fixed test digits at 11 noise levels (the same noise pattern as above). "

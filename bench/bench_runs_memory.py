@@ -118,14 +118,17 @@ def main() -> None:
     for arm, r in results.items():
         rss = r["rss"]
         growth = (rss[-1] - rss[0]) / (len(rss) - 1) / MiB if len(rss) > 1 else float("nan")
-        rows.append([arm, f"{rss[0] / MiB:.0f}", f"{rss[len(rss) // 2 - 1] / MiB:.0f}", f"{rss[-1] / MiB:.0f}",
-                     f"{r['after_denoise'] / MiB:.0f}", f"{growth:.1f}", r["kept_in_session"], r["panel_rows"],
+        half = len(rss) // 2 - 1
+        late = (rss[-1] - rss[half]) / (len(rss) - 1 - half) / MiB if len(rss) - 1 > half else float("nan")
+        rows.append([arm, f"{rss[0] / MiB:.0f}", f"{rss[half] / MiB:.0f}", f"{rss[-1] / MiB:.0f}",
+                     f"{r['after_denoise'] / MiB:.0f}", f"{growth:.1f}", f"{late:.1f}", r["kept_in_session"],
+                     r["panel_rows"],
                      r["picker_models"], f"{r['wall_s']:.0f}", f"{r['cpu_s']:.0f}"])
     n = len(next(iter(results.values()))["rss"])
     report.table(
         f"RSS of the app's process, MiB (one session, {n} runs)",
         ["arm", "after run 1", f"after run {n // 2}", f"after run {n}", "after opening Denoise",
-         "growth per run (MiB)", "models kept in session", "Runs panel rows", "Denoise picker entries",
+         "growth per run (MiB)", f"growth per run after run {n // 2} (MiB)", "models kept in session", "Runs panel rows", "Denoise picker entries",
          "wall s", "CPU s"], rows,
         note=f"Model: deep, hidden {args.hidden}, code 32 ({next(iter(results.values()))['parameters']:,} "
              f"parameters), 1 epoch on {args.n_train} MNIST-sample digits per run. The machine was shared with "
@@ -134,6 +137,8 @@ def main() -> None:
         g = {a: (r["rss"][-1] - r["rss"][0]) for a, r in results.items()}
         report.add(f"RSS growth from run 1 to run {n}: records {g['records'] / MiB:.0f} MiB, keep-all "
                    f"{g['keep-all'] / MiB:.0f} MiB (keep-all / records = {g['keep-all'] / max(g['records'], 1):.2f}).")
+    report.add("RSS after each run (MiB): " + "; ".join(
+        f"{arm}: " + " ".join(f"{v / MiB:.0f}" for v in r["rss"]) for arm, r in results.items()))
     report.write()
 
 

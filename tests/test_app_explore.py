@@ -87,6 +87,13 @@ def test_runs_panel_compares_two_learning_rates_and_opens_denoise(tiny):
     assert not again.exception
     a, b = again.selectbox(key="dn_model").value, again.selectbox(key="dn_compare").value
     assert "lr 0.01" in a and "lr 0.001" in b or "lr 0.001" in a and "lr 0.01" in b
+    # each run keeps its Runs-panel colour on the Denoise curves
+    import json
+
+    specs = [json.loads(c.proto.spec) for c in again.get("plotly_chart")]
+    curve = next(sp for sp in specs if "noise factor" in json.dumps(sp.get("layout", {}).get("xaxis", {})))
+    lines = {t["line"]["color"] for t in curve["data"] if t.get("mode") == "lines+markers"}
+    assert lines == {"#1f77b4", "#ff7f0e"}  # the first two colours of ui.store_index.PALETTE
 
 
 def test_forgetting_a_stored_run(tiny):
@@ -167,3 +174,31 @@ def test_download_buttons_on_train_denoise_and_latent(tiny):
         ["Download the grid (PNG)"]
     latent = _page("app_pages/latent.py", run)
     assert [b.proto.label for b in latent.get("download_button")] == ["Download the maps (CSV)"]
+
+
+def test_the_live_run_is_in_the_panel_and_a_sweep_stops_with_the_rest_cancelled(tiny):
+    at = _page("app_pages/train.py", trained("dense", tiny, code_dim=4),
+               params={"dataset": "digits", "epochs": "200", "n_train": "300"})
+    at.button(key="train_start").click().run()  # "Start over": a second, live run
+    run = at.session_state[RUN_KEY]
+    assert run.status == "running"
+    at.run()
+    table = _table(at)
+    assert len(table) == 2 and "running" in set(table["status"])  # the live run, next to the first
+    assert len(at.get("plotly_chart")) >= 2
+    run.stop()
+    assert run.join(60)
+    at.run()
+    at.text_input(key="sweep_values").input("2,4,8").run()
+    at.button(key="sweep_start").click().run()
+    sweep = at.session_state["ae_sweep"]
+    while sweep.current is None or not sweep.current.history.trace_x:
+        sweep.join(0.05)
+    at.button(key="sweep_pause").click().run()
+    assert sweep.status == "paused"
+    at.button(key="sweep_stop").click().run()
+    assert sweep.join(60)
+    at.run()
+    assert not at.exception
+    assert [r["status"] for r in sweep.rows()] == ["stopped", "cancelled", "cancelled"]
+    assert any("Sweep stopped" in m.value for m in at.markdown)

@@ -262,12 +262,14 @@ def image_rows_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[str]]], til
     return fig
 
 
-def curve_figure(curves: dict[str, dict], metric: str, factor: float, kind: str) -> go.Figure:
-    """Error (or PSNR) against noise factor, one line per model, a marker at ``factor``."""
+def curve_figure(curves: dict[str, dict], metric: str, factor: float, kind: str,
+                 colors: list[str] | None = None) -> go.Figure:
+    """Error (or PSNR) against noise factor, one line per model (in ``colors``, else the
+    default pair), a marker at ``factor``."""
     col = "mse" if metric == "MSE" else "psnr"
     fig = go.Figure()
     for i, (label, c) in enumerate(curves.items()):
-        color = MODEL_COLORS[i % len(MODEL_COLORS)]
+        color = colors[i] if colors and i < len(colors) else MODEL_COLORS[i % len(MODEL_COLORS)]
         ys = [v if math.isfinite(v) else None for v in c[col]]
         fig.add_trace(go.Scatter(
             x=c["factor"], y=ys, mode="lines+markers", name=label,

@@ -75,3 +75,29 @@ def update(run: TrainingRun, store_key: str | None = None) -> RunRecord:
     if store_key is not None:
         rec.store_key = store_key
     return rec
+
+
+def entry_colours(entries: list, fallback: tuple[str, ...]) -> list[str]:
+    """The colours the Runs panel gives these models (a run keeps its colour on every page);
+    ``fallback`` when a model has none (an upload) or two would share one."""
+    from ui.store_index import colour, colour_index, stored_models
+
+    stored = None
+    out: list[str | None] = []
+    for e in entries:
+        c = None
+        key = getattr(e, "store_key", None)
+        if e.source == "live":
+            run = state.current_run()
+            rec = getattr(run, "ui_record", None) if run is not None else None
+            c = rec.colour if rec is not None else None
+        if c is None and key:
+            c = next((r.colour for r in records() if r.store_key == key), None)
+            if c is None:
+                stored = stored if stored is not None else {m.key: m for m in stored_models()}
+                m = stored.get(key)
+                c = colour_index(key, m.meta) if m is not None else None
+        out.append(colour(c) if c is not None else None)
+    if None in out or len(set(out)) < len(out):
+        return [fallback[i % len(fallback)] for i in range(len(entries))]
+    return [str(c) for c in out]
