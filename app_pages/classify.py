@@ -152,11 +152,12 @@ def results(session):
                f"images; {epochs} epochs; PCA fitted on the training images without labels.")
 
     st.subheader("Accuracy against labels per class")
+    mode = "fine-tuned" if run.config["fine_tune"] else "frozen"
     if session.show_efficiency:
         efficiency_chart(session)
     elif st.button("Compute the label-efficiency chart", key=EFFICIENCY, icon=":material/query_stats:",
                    help=f"Trains the three arms at {', '.join(classify.budget_text(b) for b in classify.BUDGETS)} "
-                        f"(frozen encoder, this head, {epochs} epochs): {3 * len(classify.BUDGETS)} small runs"):
+                        f"({mode} encoder, this head, {epochs} epochs): {3 * len(classify.BUDGETS)} small runs"):
         session.show_efficiency = True
         efficiency_chart(session)
 

@@ -129,7 +129,7 @@ def baselines(session: ClassifySession) -> dict[str, classify.ArmResult]:
 
 
 def efficiency(session: ClassifySession, progress=None) -> list[dict[str, Any]]:
-    """Accuracy of every arm against labels per class (frozen encoder, the run's head and epochs)."""
+    """Accuracy of every arm against labels per class (the run's encoder mode, head and epochs)."""
     epochs = len(session.run.history.epoch)
     entry, ds = session.entry, session.dataset
     settings = {k: v for k, v in session.settings.items() if k != "labels_per_class"}

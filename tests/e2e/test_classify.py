@@ -62,3 +62,12 @@ def test_train_a_classifier_on_an_encoder_against_pca_and_pixels(browser, server
     wait_idle(page)
     assert_no_traceback(page)
     shot_at(page, "Accuracy against labels per class", "classify_efficiency")
+
+    # the same 32-number model on the Latent page: t-SNE of its code beside t-SNE of the pixels
+    goto_page(page, "Latent space")
+    text = wait_for_text(page, r"t.SNE of the code \(32.d → 2.d\)", 120)
+    text = wait_for_text(page, r"Autoencoder code \(32.d\) \+ t.SNE\s+\d\.\d{3}", 300)  # its row of scores
+    assert "Autoencoder code (32" in text and "→ PCA" in text, text[:3000]
+    wait_idle(page)
+    assert_no_traceback(page)
+    shot_at(page, "t-SNE of the pixels", "classify_latent_code_tsne")
