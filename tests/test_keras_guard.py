@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 CODE = """
@@ -23,6 +25,7 @@ print(getattr(keras.backend.clear_session, '_autoencoder_lab', False))
 """
 
 
+@pytest.mark.slow  # a fresh interpreter imports TensorFlow
 def test_keras_is_warmed_up_in_the_background_and_patched():
     out = subprocess.run([sys.executable, "-c", CODE], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
