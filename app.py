@@ -11,7 +11,7 @@ import streamlit as st
 
 st.set_page_config(layout="wide", page_title="Autoencoder Lab", page_icon=":material/neurology:")
 
-from ui.keras_guard import protect_keras_session  # noqa: E402 - set_page_config comes first
+from ui.keras_guard import protect_after_page  # noqa: E402 - set_page_config comes first
 from ui.saving import finalize  # noqa: E402
 
 # Streamlit leaves ~140 px empty under the top navigation; on a projector that is a tenth of
@@ -44,7 +44,8 @@ try:
     pages.run()
 finally:
     # After the page, not before: importing Keras takes seconds on a cold start and the
-    # guard is only needed by Streamlit's clean-up after this run, so the page's first
-    # elements reach the browser before TensorFlow has loaded. `finally` covers st.stop()
-    # and reruns too.
-    protect_keras_session()
+    # guard is only needed by Streamlit's clean-up after this run (and only once Keras is
+    # loaded), so the page reaches the browser before TensorFlow has loaded; a page that
+    # did not need Keras gets it imported in the background a moment later (see
+    # ui.keras_guard.protect_after_page). `finally` covers st.stop() and reruns too.
+    protect_after_page()

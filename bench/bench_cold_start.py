@@ -42,13 +42,16 @@ def harness():
 
 
 def one_start(browser, Server, tmp: Path, done_text: str) -> dict:
+    """One fresh server on ``tmp``'s store, opened in ``browser`` (a Browser: a new profile, an
+    empty HTTP cache; or a BrowserContext: its cache kept from earlier pages)."""
     import psutil
 
     t0 = time.perf_counter()
     srv = Server(tmp).start()
     out = {"healthy": time.perf_counter() - t0}
     try:
-        page = browser.new_page(viewport={"width": 1400, "height": 1200})
+        page = browser.new_page(**({"viewport": {"width": 1400, "height": 1200}} if hasattr(browser, "contexts")
+                                   else {}))
         page.goto(srv.url)
         page.wait_for_selector("text=trained to copy its input", timeout=180_000)
         out["first_text"] = time.perf_counter() - t0
@@ -76,7 +79,7 @@ def main() -> None:
 
     h = harness()
     rep = Report(args.name, "Cold and warm start: `streamlit run` to Home's demo picture")
-    cold, warm = [], []
+    cold, warm, cached = [], [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=h.CHROMIUM, args=h.CHROMIUM_ARGS)
         for r in range(args.repeats):
@@ -85,15 +88,24 @@ def main() -> None:
             print("cold", r + 1, cold[-1], flush=True)
             warm.append(one_start(browser, h.Server, tmp, args.done_text))
             print("warm", r + 1, warm[-1], flush=True)
+            # a browser that has shown the app before keeps Streamlit's and Plotly's scripts cached
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1200})
+            one_start(ctx, h.Server, Path(tempfile.mkdtemp(prefix="aecore-cold-")), args.done_text)
+            cached.append(one_start(ctx, h.Server, tmp, args.done_text))
+            print("warm, cached browser", r + 1, cached[-1], flush=True)
+            ctx.close()
         browser.close()
     rows = []
     for key, label in (("healthy", "server healthy"), ("first_text", "Home's first text in Chromium"),
                        ("picture", "demo picture visible"), ("cpu_at_picture", "server CPU s at the picture"),
                        ("model_done", "demo model final (trained or loaded)")):
-        rows.append((label, spread([c[key] for c in cold]), spread([w[key] for w in warm])))
-    rep.table("Seconds from Popen, median (min..max)", ["milestone", "empty store (cold)", "same store again (warm)"],
+        rows.append((label, spread([c[key] for c in cold]), spread([w[key] for w in warm]),
+                     spread([c[key] for c in cached])))
+    rep.table("Seconds from Popen, median (min..max)", ["milestone", "empty store (cold)", "same store again (warm)",
+                                                        "warm, browser cache kept"],
               rows, note=f"{args.repeats} repeats; each a fresh `streamlit run app.py` process; Chromium via "
-                         f"Playwright (already launched). Shared 2-core machine (other helpers' jobs running). "
+                         f"Playwright (already launched); cold and warm open a fresh browser profile (nothing cached), "
+                         f"the last column a profile that has shown the app once before. Shared 2-core machine (other helpers' jobs running). "
                          f"Cold caption: {cold[-1]['caption']!r}. Warm caption: {warm[-1]['caption']!r}.")
     rep.write()
 

@@ -64,6 +64,12 @@ ARMS: dict[str, tuple[dict, str]] = {
                          "wide_cos_b512 with seed 1: how much the seed alone moves the scores"),
     "wide_dae_b512": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", noise_factor=0.2),
                       "wide_cos_b512 trained as a denoising autoencoder (Gaussian noise 0.2, clean targets)"),
+    "wide_cos_b512_e60": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", epochs=60),
+                          "wider encoder, batch 512, lr 3e-3, cosine, 60 epochs"),
+    "wide_dae_b512_e40": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", epochs=40,
+                               noise_factor=0.2), "map2d trained as a denoising autoencoder (Gaussian noise 0.2)"),
+    "wide_cos_b512_e40_s1": (dict(hidden=_WIDE, learning_rate=0.003, batch_size=512, schedule="cosine", epochs=40,
+                                  seed=1), "map2d with seed 1"),
     "wide_cos_unit_bce": (dict(hidden=_WIDE, learning_rate=0.002, schedule="cosine", scaling="unit",
                                output_activation="sigmoid", loss="bce"),
                           "wide_cos on [0, 1] inputs with a sigmoid output and BCE"),
@@ -161,8 +167,8 @@ def report() -> None:
             "training wall s", "training CPU s", "epochs"]
 
     def row(r):
-        return [f"{r['arm']}: {r['why']}", fmt(r, "knn5_full"), fmt(r, "trust_full"), fmt(r, "knn5_5k"),
-                fmt(r, "trust_5k"), fmt(r, "silhouette_5k"), fmt(r, "wall_s", "{:.0f}"), fmt(r, "cpu_s", "{:.0f}"),
+        return [f"{r['arm']}: {r['why']}", fmt(r, "knn5_full", "{:.4f}"), fmt(r, "trust_full", "{:.4f}"), fmt(r, "knn5_5k"),
+                fmt(r, "trust_5k", "{:.4f}"), fmt(r, "silhouette_5k"), fmt(r, "wall_s", "{:.0f}"), fmt(r, "cpu_s", "{:.0f}"),
                 r.get("epochs", "")]
 
     rep.table("map2d against the deep2d recipe, PCA and t-SNE", head,

@@ -28,6 +28,40 @@ def protect_keras_session() -> None:
         _patch_clear_session(keras.backend)
 
 
+_WARM = {"started": False}
+
+
+def protect_after_page(warm_delay_s: float = 3.0) -> None:
+    """After a page run: patch now if Keras is loaded; otherwise import it in the background.
+
+    Streamlit's clean-up only touches Keras when it is in ``sys.modules``, and every code
+    path that trains calls :func:`protect_keras_session` first, so a page that needed no
+    Keras need not wait for it. Importing TensorFlow in the script thread right after the
+    first page held the GIL for ~5 CPU seconds while the browser was still fetching the
+    page's Plotly bundle from the same process (bench/bench_cold_start.py); a daemon thread
+    imports it ``warm_delay_s`` later instead (once per process), so the Train page still
+    finds TensorFlow loaded.
+    """
+    if "keras" in sys.modules:
+        protect_keras_session()
+        return
+    with _PATCH_LOCK:
+        if _WARM["started"]:
+            return
+        _WARM["started"] = True
+
+    def warm():
+        import time
+
+        time.sleep(warm_delay_s)
+        try:
+            protect_keras_session()
+        except Exception:  # a broken TensorFlow shows where a page needs it, with its message
+            pass
+
+    threading.Thread(target=warm, name="aecore-keras-warmup", daemon=True).start()
+
+
 def _patch_clear_session(backend) -> None:
     if getattr(backend.clear_session, "_autoencoder_lab", False):
         return
