@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -121,19 +120,13 @@ class DemoModel:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write an ``.npz`` atomically (a crash leaves the old file or none)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from aecore.atomic import atomic_path
+
         meta = json.dumps({"config": self.config, "image_shape": list(self.image_shape), "history": self.history,
                            "format": DEMO_FORMAT})
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2, meta=np.array(meta))
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        with atomic_path(path, ".npz") as tmp:
+            np.savez(tmp, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2, meta=np.array(meta))
+        path = Path(path)
         return path
 
     @classmethod

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 import uuid
 import zipfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from aecore import inference
+from aecore.atomic import atomic_path
 from aecore.models import Models, split_models
 from aecore.training import History
 from aecore.variants import NEUTRAL_OPTIONS
@@ -91,20 +91,10 @@ def save_keras_file(model, path: str | os.PathLike, meta: dict[str, Any]) -> Pat
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"model files must end in .keras, got {str(path)!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, ".keras") as tmp:
         model.save(tmp)
         with zipfile.ZipFile(tmp, "a") as zf:
             zf.writestr(META_MEMBER, json.dumps(meta, default=str))
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

@@ -22,7 +22,6 @@ CHART_CONFUSION, CHART_WRONG, EFFICIENCY = "cl_chart_confusion", "cl_chart_wrong
 DL_CLASSIFIER, DL_ENCODER = "cl_dl_classifier", "cl_dl_encoder"
 KEPT = "cl_kept"
 FROZEN, FINE_TUNED = "frozen", "fine-tuned"
-REFRESH_S = 0.5
 PLAIN = {"displayModeBar": False}
 
 
@@ -89,13 +88,7 @@ def live(session):
                 "the labels from the encoder's code; then the same classifier learns them from PCA and from the "
                 "raw pixels, for comparison.")
         return
-    status0 = session.run.status
-
-    @st.fragment(run_every=REFRESH_S if status0 == RUNNING else None)
-    def redraw():
-        widgets.guard(lambda: draw(session, status0))
-
-    redraw()
+    widgets.live_section(session.run.status, lambda status0: draw(session, status0))
 
 
 def draw(session, status0):

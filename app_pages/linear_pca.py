@@ -18,7 +18,6 @@ K, EPOCHS = "lp_k", "lp_epochs"
 START, PAUSE, RESUME, STOP, RESET = "lp_start", "lp_pause", "lp_resume", "lp_stop", "lp_reset"
 CHART_ANGLES, CHART_MSE, CHART_BASIS = "lp_chart_angles", "lp_chart_mse", "lp_chart_basis"
 KEPT = "lp_kept"
-REFRESH_S = 0.5
 PRESET = resolve_config("linear")
 PLAIN = {"displayModeBar": False}
 
@@ -64,13 +63,7 @@ def live(session, data, key, k):
         st.plotly_chart(lp.basis_figure(fit.top(k), None, data.image_shape), key=CHART_BASIS,
                         config={**PLAIN, "staticPlot": True})
         return
-    status0 = session.run.status
-
-    @st.fragment(run_every=REFRESH_S if status0 == RUNNING else None)
-    def redraw():
-        widgets.guard(lambda: draw(session, status0))
-
-    redraw()
+    widgets.live_section(session.run.status, lambda status0: draw(session, status0))
 
 
 def draw(session, status0):

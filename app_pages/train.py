@@ -29,7 +29,6 @@ from ui import (
 )
 from ui.form import wkey
 
-REFRESH_S = 0.5  # live redraw interval while training
 ORDER = ("arch", "hidden", "filters", "code_dim", "beta", "conditional", "activation", "loss", "optimizer",
          "learning_rate", "batch_size", "epochs", "schedule", "patience", "l1", "noise_factor", "seed", "pretraining",
          "tied_weights", "batch_norm")
@@ -196,13 +195,7 @@ def live_section(run):
         st.plotly_chart(plots.loss_figure(History()), key="chart_loss_empty", theme=None,
                         config={"displayModeBar": False})
         return
-    status0 = run.status
-
-    @st.fragment(run_every=REFRESH_S if status0 == RUNNING else None)
-    def live():
-        widgets.guard(lambda: draw(run, status0))
-
-    live()
+    widgets.live_section(run.status, lambda status0: draw(run, status0))
 
 
 def draw(run, status0):

@@ -40,3 +40,38 @@ def trained(variant: str, data, **overrides):
     assert run.join(60)
     assert run.status == FINISHED, run.reason
     return run
+
+
+# ---------------------------------------------------------------------------- page-test helpers
+APP = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str, timeout: float = 120, **state):
+    """``app.py`` switched to ``page`` with ``state`` in session state, run once without an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_keys(at) -> set:
+    """The keys of the Plotly charts on the page."""
+    return {c.key for c in at.get("plotly_chart")}
+
+
+def joined_text(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+def finish_session(at, session_key: str):
+    """Wait for the page's own training run (kept under ``session_key``) to end, then rerun the page."""
+    session = at.session_state[session_key]
+    assert session.run.join(120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return session

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import trained
+from tests.conftest import chart_keys as _charts
+from tests.conftest import joined_text as _text
+from tests.conftest import open_page, trained
 from ui.state import RUN_KEY
 
 TIMEOUT = 120
@@ -27,22 +29,8 @@ def mnist_run():
     return trained("dense", load_dataset("mnist_sample", limit=500, test_limit=200), epochs=2)
 
 
-def _page(run=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if run is not None:
-        at.session_state[RUN_KEY] = run
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _charts(at: AppTest) -> set:
-    return {c.key for c in at.get("plotly_chart")}
-
-
-def _text(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
+def _page(run=None):
+    return open_page(PAGE, TIMEOUT, **({RUN_KEY: run} if run is not None else {}))
 
 
 def _metric(at: AppTest, label: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import trained
+from tests.conftest import chart_keys as _charts
+from tests.conftest import finish_session, open_page, trained
+from tests.conftest import joined_text as _text
 from ui.classify import SESSION_KEY
 from ui.state import RUN_KEY
 
@@ -21,30 +22,12 @@ def digit_run(digits):
     return trained("dense", digits, code_dim=16, epochs=3, learning_rate=0.01)
 
 
-def _page(run=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if run is not None:
-        at.session_state[RUN_KEY] = run
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _page(run=None):
+    return open_page(PAGE, TIMEOUT, **({RUN_KEY: run} if run is not None else {}))
 
 
-def _charts(at: AppTest) -> set:
-    return {c.key for c in at.get("plotly_chart")}
-
-
-def _text(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
-
-
-def _finish(at: AppTest):
-    session = at.session_state[SESSION_KEY]
-    assert session.run.join(120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return session
+def _finish(at):
+    return finish_session(at, SESSION_KEY)
 
 
 def test_no_model_shows_the_lesson_and_a_link():

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.conftest import chart_keys as _charts
+from tests.conftest import finish_session, open_page
+from tests.conftest import joined_text as _text
 from ui.linear_pca import SESSION_KEY
 from ui.state import DATASET_KEY, MODELS_KEY, RUN_KEY
 
@@ -22,29 +24,12 @@ def _env(tmp_path, monkeypatch):
     monkeypatch.setenv("AECORE_DATA_ROOT", str(tmp_path / "data"))
 
 
-def _page(dataset: str = "digits") -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.session_state[DATASET_KEY] = dataset
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+def _page(dataset: str = "digits"):
+    return open_page(PAGE, TIMEOUT, **{DATASET_KEY: dataset})
 
 
-def _charts(at: AppTest) -> set:
-    return {c.key for c in at.get("plotly_chart")}
-
-
-def _text(elements) -> str:
-    return "\n".join(str(e.value) for e in elements)
-
-
-def _finish(at: AppTest):
-    session = at.session_state[SESSION_KEY]
-    assert session.run.join(120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return session
+def _finish(at):
+    return finish_session(at, SESSION_KEY)
 
 
 def test_opens_with_the_lesson_pca_and_empty_charts():

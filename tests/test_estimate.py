@@ -22,18 +22,23 @@ def _fit(variant: str, shape: tuple[int, int]) -> dict:
     return cfg
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("variant", list(VARIANTS))
-def test_layers_and_parameters_match_the_built_model(variant, shape):
+def _assert_sized_like_build(cfg: dict, shape: tuple[int, int]) -> None:
+    """aecore.estimate's layers and parameter count are exactly those build() makes."""
     from aecore.models import build, summarize
 
-    cfg = _fit(variant, shape)
     models = build(resolve_config(**cfg), shape)
     built = [(r["part"], r["layer"], r["type"], r["output shape"], r["parameters"]) for r in summarize(models)]
     mine = [(x.part, x.name, x.kind, "x".join(map(str, x.output_shape)), x.parameters)
             for x in est.layer_sizes(cfg, shape)]
     assert mine == built
     assert est.parameter_count(cfg, shape) == models.autoencoder.count_params()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_layers_and_parameters_match_the_built_model(variant, shape):
+    cfg = _fit(variant, shape)
+    _assert_sized_like_build(cfg, shape)
 
 
 def test_a_281_million_parameter_network_is_counted_without_building_it():
@@ -114,27 +119,13 @@ def test_cli_estimate(capsys):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("options", [{"arch": "conv"}, {"conditional": True}, {"arch": "conv", "conditional": True}])
 def test_vae_options_are_sized_like_the_built_model(options, shape):
-    from aecore.models import build, summarize
-
     cfg = {"variant": "vae", **options}
     if options.get("arch") == "conv" and min(shape) < 16:
         cfg["filters"] = [3, 5]
-    models = build(resolve_config(**cfg), shape)
-    built = [(r["part"], r["layer"], r["type"], r["output shape"], r["parameters"]) for r in summarize(models)]
-    mine = [(x.part, x.name, x.kind, "x".join(map(str, x.output_shape)), x.parameters)
-            for x in est.layer_sizes(cfg, shape)]
-    assert mine == built
-    assert est.parameter_count(cfg, shape) == models.autoencoder.count_params()
+    _assert_sized_like_build(cfg, shape)
 
 
 @pytest.mark.parametrize("variant", ["deep", "deep2d", "dense"])
 def test_batch_norm_layers_are_sized_like_the_built_model(variant):
-    from aecore.models import build, summarize
-
     cfg = {"variant": variant, "batch_norm": True}
-    models = build(resolve_config(**cfg), (28, 28))
-    built = [(r["part"], r["layer"], r["type"], r["output shape"], r["parameters"]) for r in summarize(models)]
-    mine = [(x.part, x.name, x.kind, "x".join(map(str, x.output_shape)), x.parameters)
-            for x in est.layer_sizes(cfg, (28, 28))]
-    assert mine == built
-    assert est.parameter_count(cfg, (28, 28)) == models.autoencoder.count_params()
+    _assert_sized_like_build(cfg, (28, 28))

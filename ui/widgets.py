@@ -39,6 +39,25 @@ def user_errors() -> Iterator[None]:
         st.error(str(exc) or type(exc).__name__)
 
 
+#: how often a training page redraws its live section while a run trains (seconds)
+LIVE_REFRESH_S = 0.5
+
+
+def live_section(status0: str, draw: Callable[[str], Any], every: float = LIVE_REFRESH_S) -> None:
+    """Call ``draw(status0)`` in a fragment redrawn every ``every`` s while the run trains.
+
+    ``status0`` is the run's status when the page ran; ``draw`` reruns the whole page when the
+    status it sees differs (so the buttons follow), and errors in it become messages.
+    """
+    from aecore.training import RUNNING
+
+    @st.fragment(run_every=every if status0 == RUNNING else None)
+    def live():
+        guard(lambda: draw(status0))
+
+    live()
+
+
 def guard(main: Callable[[], Any]) -> None:
     """Run a page's body; errors become messages, never tracebacks.
 
