@@ -212,9 +212,9 @@ def train_demo_numpy(dataset: Dataset, *, n_train: int = DEMO_TRAIN_IMAGES, epoc
 def demo_path(store_root: str | os.PathLike, config: dict[str, Any], dataset: str, n_train: int,
               image_shape) -> Path:
     """Where the store keeps the NumPy demo trained with ``config`` on these images."""
-    from aecore.store import config_key
+    from aecore.store import DEMO_DIR, config_key
 
-    return Path(store_root) / "demo" / f"{config_key(config, dataset, n_train, image_shape)}.npz"
+    return Path(store_root) / DEMO_DIR / f"{config_key(config, dataset, n_train, image_shape)}.npz"
 
 
 def load_or_train_demo(dataset: Dataset, store_root: str | os.PathLike) -> tuple[DemoModel, str]:

@@ -33,6 +33,9 @@ META_MEMBER = "aecore.json"
 FORMAT_VERSION = 1
 STORE_ENV = "AECORE_STORE_DIR"
 
+#: the store's subfolder for Home's NumPy demo models (aecore.demo); not a model entry
+DEMO_DIR = "demo"
+
 
 class StoreError(ValueError):
     """A model file or store entry that cannot be used; the message says why."""
@@ -290,7 +293,7 @@ class ModelStore:
             if d.name.startswith((".tmp-", ".old-")):
                 self.problems.append(f"skipped {d.name}: a write that did not finish (safe to delete)")
                 continue
-            if not d.is_dir():
+            if not d.is_dir() or d.name == DEMO_DIR:  # Home's NumPy demo models live there, not entries
                 continue
             try:
                 meta = json.loads((d / "meta.json").read_text())

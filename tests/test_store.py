@@ -160,3 +160,12 @@ def test_image_size_check_is_the_inference_check(trained):
         check_image_shape(trained.models, (28, 28), "mnist")
     assert str(wrapped.value) == str(plain.value)
     check_image_shape(trained.models, (8, 8))
+
+
+def test_homes_demo_models_beside_the_entries_are_not_entries_or_problems(digits, tmp_path):
+    from aecore.demo import load_or_train_demo
+
+    store = ModelStore(tmp_path)
+    load_or_train_demo(digits, tmp_path)  # writes <store>/demo/<key>.npz
+    assert any((tmp_path / "demo").iterdir())
+    assert store.entries() == [] and store.problems == []
