@@ -137,7 +137,7 @@ def test_bad_values_in_the_link_are_named_and_fall_back_to_the_recipe():
     assert at.number_input(key="train_batch_size").value == 64  # the good one still applies
     assert not at.error
     bad_variant = _page("app_pages/train.py", params={"variant": "nope"})
-    assert "nope" in "\n".join(w.value for w in bad_variant.warning)
+    assert "**Variant**: unknown variant 'nope'" in "\n".join(w.value for w in bad_variant.warning)  # led by its label
     assert bad_variant.selectbox(key="train_variant").value == "dense"
 
 

@@ -53,7 +53,7 @@ def parse_link(values: dict[str, str]) -> tuple[dict[str, Any] | None, str | Non
     problems: list[str] = []
     variant = values.get("variant")
     if variant is not None and variant not in VARIANTS:
-        problems.append(f"variant: unknown variant {variant!r}; valid variants: {', '.join(VARIANTS)}")
+        problems.append(f"**Variant**: unknown variant {variant!r}; valid variants: {', '.join(VARIANTS)}")
         variant = None
     variant = variant or form.form()["variant"]
     good: dict[str, Any] = {}
