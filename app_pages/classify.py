@@ -10,13 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from aecore import classify
-from aecore.training import IDLE, PAUSED, RUNNING, STOPPED
+from aecore.training import IDLE, STOPPED
 from ui import classify as cl
 from ui import page_memory as memory
 from ui import plots, runs, state, widgets
 
 MODEL, BUDGET, MODE, UNITS, DROPOUT, EPOCHS = "cl_model", "cl_budget", "cl_mode", "cl_units", "cl_dropout", "cl_epochs"
-START, PAUSE, RESUME, STEP, STOP, RESET = "cl_start", "cl_pause", "cl_resume", "cl_step", "cl_stop", "cl_reset"
 CHART_LOSS, CHART_ACC, CHART_ARMS, CHART_EFF = "cl_chart_loss", "cl_chart_acc", "cl_chart_arms", "cl_chart_eff"
 CHART_CONFUSION, CHART_WRONG, EFFICIENCY = "cl_chart_confusion", "cl_chart_wrong", "cl_efficiency"
 DL_CLASSIFIER, DL_ENCODER = "cl_dl_classifier", "cl_dl_encoder"
@@ -46,36 +45,22 @@ def settings_row(ds):
 
 def controls(session, label, entry, ds, settings):
     status = session.run.status if session is not None else None
-    active = status in (RUNNING, PAUSED)
-    c = st.columns(6)
-    start = c[0].button("Start", key=START, type="primary", icon=":material/play_arrow:", width="stretch",
-                        disabled=active, help="Train the head on the encoder's code with these settings")
-    pause = c[1].button("Pause", key=PAUSE, icon=":material/pause:", width="stretch", disabled=status != RUNNING)
-    resume = c[2].button("Resume", key=RESUME, icon=":material/play_circle:", width="stretch",
-                         disabled=status != PAUSED)
-    step = c[3].button("Step", key=STEP, icon=":material/skip_next:", width="stretch", disabled=status == RUNNING,
-                       help="Train one more epoch, then pause")
-    stop = c[4].button("Stop", key=STOP, icon=":material/stop:", width="stretch", disabled=not active,
-                       help="Stop after the current batch; the classifier keeps what it learned")
-    reset = c[5].button("Reset", key=RESET, icon=":material/restart_alt:", width="stretch",
-                        disabled=session is None, help="Fresh head weights, with the settings above")
+    action = widgets.run_buttons("cl", status, start_help="Train the head on the encoder's code with these settings",
+                                 stop_help="Stop after the current batch; the classifier keeps what it learned",
+                                 reset_help="Fresh head weights, with the settings above")
     fresh = not cl.matches(session, label, settings)
-    if start:
+    if action == "start":
         if fresh or status != IDLE:
             session = cl.new_session(label, entry, ds, settings)
         session.run.set_epochs(settings["epochs"])
         session.run.start()
-    elif step:
+    elif action == "step":
         if session is None or fresh:
             session = cl.new_session(label, entry, ds, settings)
         session.run.step()
-    elif pause:
-        session.run.pause()
-    elif resume:
-        session.run.resume()
-    elif stop:
-        session.run.stop()
-    elif reset:
+    elif action in ("pause", "resume", "stop"):
+        getattr(session.run, action)()
+    elif action == "reset":
         cl.new_session(label, entry, ds, settings)
     else:
         return

@@ -8,14 +8,13 @@ against scikit-learn's.
 
 import streamlit as st
 
-from aecore.training import IDLE, PAUSED, RUNNING, STOPPED
+from aecore.training import IDLE, STOPPED
 from aecore.variants import resolve_config
 from ui import linear_pca as lp
 from ui import page_memory as memory
 from ui import runs, state, widgets
 
 K, EPOCHS = "lp_k", "lp_epochs"
-START, PAUSE, RESUME, STOP, RESET = "lp_start", "lp_pause", "lp_resume", "lp_stop", "lp_reset"
 CHART_ANGLES, CHART_MSE, CHART_BASIS = "lp_chart_angles", "lp_chart_mse", "lp_chart_basis"
 KEPT = "lp_kept"
 PRESET = resolve_config("linear")
@@ -24,27 +23,16 @@ PLAIN = {"displayModeBar": False}
 
 def controls(session, k, epochs, full, key):
     status = session.run.status if session is not None else None
-    active = status in (RUNNING, PAUSED)
-    c = st.columns(5)
-    start = c[0].button("Start", key=START, type="primary", icon=":material/play_arrow:", width="stretch",
-                        disabled=active, help=f"Train a fresh linear autoencoder with a {k}-number code")
-    pause = c[1].button("Pause", key=PAUSE, icon=":material/pause:", width="stretch", disabled=status != RUNNING)
-    resume = c[2].button("Resume", key=RESUME, icon=":material/play_circle:", width="stretch",
-                         disabled=status != PAUSED)
-    stop = c[3].button("Stop", key=STOP, icon=":material/stop:", width="stretch", disabled=not active,
-                       help="Stop after the current batch; the model keeps what it learned")
-    reset = c[4].button("Reset", key=RESET, icon=":material/restart_alt:", width="stretch",
-                        disabled=session is None, help="Fresh random weights, with the code size above")
-    if start:
+    action = widgets.run_buttons("lp", status, step=False,
+                                 start_help=f"Train a fresh linear autoencoder with a {k}-number code",
+                                 stop_help="Stop after the current batch; the model keeps what it learned",
+                                 reset_help="Fresh random weights, with the code size above")
+    if action == "start":
         same = session is not None and status == IDLE and session.k == k and session.run.config["epochs"] == epochs
         (session if same else lp.new_session(k, epochs, full, key)).run.start()
-    elif pause:
-        session.run.pause()
-    elif resume:
-        session.run.resume()
-    elif stop:
-        session.run.stop()
-    elif reset:
+    elif action in ("pause", "resume", "stop"):
+        getattr(session.run, action)()
+    elif action == "reset":
         lp.new_session(k, epochs, full, key)
     else:
         return

@@ -39,6 +39,32 @@ def user_errors() -> Iterator[None]:
         st.error(str(exc) or type(exc).__name__)
 
 
+def run_buttons(prefix: str, status: str | None, *, step: bool = True, start_help: str = "",
+                stop_help: str = "", reset_help: str = "") -> str | None:
+    """Start / Pause / Resume / (Step) / Stop / Reset in one row for a page's own run.
+
+    ``status`` is the run's status (None before the first run); widget keys are
+    ``{prefix}_start`` and so on. Returns the action pressed ("start", "pause", "resume",
+    "step", "stop", "reset") or None; each button is enabled only when it means something.
+    """
+    from aecore.training import PAUSED, RUNNING
+
+    active = status in (RUNNING, PAUSED)
+    buttons = [("start", "Start", ":material/play_arrow:", active, start_help),
+               ("pause", "Pause", ":material/pause:", status != RUNNING, ""),
+               ("resume", "Resume", ":material/play_circle:", status != PAUSED, "")]
+    if step:
+        buttons.append(("step", "Step", ":material/skip_next:", status == RUNNING, "Train one more epoch, then pause"))
+    buttons += [("stop", "Stop", ":material/stop:", not active, stop_help),
+                ("reset", "Reset", ":material/restart_alt:", status is None, reset_help)]
+    pressed = None
+    for col, (action, label, icon, disabled, hint) in zip(st.columns(len(buttons)), buttons, strict=True):
+        if col.button(label, key=f"{prefix}_{action}", type="primary" if action == "start" else "secondary",
+                      icon=icon, width="stretch", disabled=disabled, help=hint or None):
+            pressed = action
+    return pressed
+
+
 #: how often a training page redraws its live section while a run trains (seconds)
 LIVE_REFRESH_S = 0.5
 
