@@ -33,8 +33,7 @@ def main() -> None:
     st.caption(f"{widgets.plural(len(x), 'test image', spell=True)} of **{ds.name}** ({h}x{w} = {h * w} pixels "
                "each) passed through "
                f"{where}: each becomes {code.shape[1]} numbers, and the decoder redraws it from them.")
-    st.plotly_chart(plots.autoencoder_figure(x, code, recon, titles=titles), key="home_demo", theme=None,
-                    config={"displayModeBar": False})
+    st.html(plots.autoencoder_html(x, code, recon, titles=titles))
 
     st.subheader("Try it")
     c1, c2, c3 = st.columns(3)

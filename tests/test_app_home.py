@@ -38,7 +38,10 @@ def _text(at: AppTest) -> str:
 def test_home_shows_input_code_reconstruction_with_a_real_model():
     at = _home()
     assert not at.error
-    assert len(at.get("plotly_chart")) == 1  # input -> code -> reconstruction
+    # input -> code -> reconstruction, as plain HTML: no Plotly on the first screen
+    (demo,) = [h.proto.body for h in at.get("html") if 'class="ae-demo"' in h.proto.body]
+    assert demo.count("<img ") == 12 and "code (32 numbers)" in demo
+    assert not at.get("plotly_chart")
     text = _text(at)
     assert "autoencoder" in text.lower()
     # no session model and an empty store: the tiny model trained once per process

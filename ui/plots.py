@@ -1,4 +1,4 @@
-"""Plotly figures shared by the pages: image grids, loss curves, codes.
+"""Plotly figures shared by the pages: image grids, loss curves, codes (and Home's plain-HTML demo).
 
 Every function takes plain NumPy arrays / lists and returns a ``plotly.graph_objects.Figure``;
 nothing here calls ``st.*`` or Keras, so the figures are cheap to rebuild twice a second
@@ -290,62 +290,78 @@ def _code_grid_shape(n: int) -> tuple[int, int]:
     return rows, n // rows
 
 
-def autoencoder_figure(originals: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
-                       titles: Sequence[str] | None = None, height: int | None = None) -> go.Figure:
-    """Input -> code -> reconstruction for a few images, one column per image.
+def autoencoder_html(originals: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
+                     titles: Sequence[str] | None = None, tile_px: int = 110) -> str:
+    """Input -> code -> reconstruction for a few images as plain HTML (for ``st.html``).
 
-    Codes of up to 12 numbers are drawn as bars; longer codes as a small heat map, reshaped
-    to a near-square block (a 32-number code as 4x8).
+    One column per image. Digits are PNG data URIs drawn with crisp, enlarged pixels; codes of
+    up to 12 numbers are bars (a 2-number code also printed under its bars), longer codes a
+    near-square heat map (a 32-number code as 4x8, Viridis), all plain styled <div>s. Hovering
+    a bar or cell shows its value. No Plotly: the browser draws it the moment the page arrives, which is what
+    Home's first screen needs (loading Plotly's bundle alone took ~2 s there).
     """
-    from plotly.subplots import make_subplots
+    from html import escape
 
-    a = as_pixels(originals).astype(np.float32) / 255.0
-    b = as_pixels(reconstructions).astype(np.float32) / 255.0
-    codes = np.asarray(codes, dtype=np.float32).reshape(len(a), -1)
-    n, k = len(a), codes.shape[1]
-    fig = make_subplots(
-        rows=3, cols=n, vertical_spacing=0.06, horizontal_spacing=0.03,
-        row_titles=["input", f"code ({k} numbers)", "reconstruction"],
-        column_titles=list(titles) if titles else None,
-    )
-    lim = float(np.nanmax(np.abs(codes))) or 1.0
-    lo = float(np.nanmin(codes))
-    bars = k <= 12
-    for j in range(n):
-        for row, img in ((1, a[j]), (3, b[j])):
-            fig.add_trace(go.Heatmap(z=img, colorscale="gray", zmin=0, zmax=1, showscale=False,
-                                     hoverinfo="skip"), row=row, col=j + 1)
-            xname = fig.get_subplot(row, j + 1).xaxis.plotly_name.replace("axis", "")
-            fig.update_yaxes(autorange="reversed", scaleanchor=xname, constrain="domain", row=row, col=j + 1)
-            fig.update_xaxes(constrain="domain", row=row, col=j + 1)
-        if bars:
-            fig.add_trace(go.Bar(x=[str(i + 1) for i in range(k)], y=codes[j], marker_color=TRAIN_COLOR,
-                                 showlegend=False, hovertemplate="unit %{x}: %{y:.3f}<extra></extra>"),
-                          row=2, col=j + 1)
-            fig.update_yaxes(range=[min(lo, 0) * 1.1, lim * 1.1], row=2, col=j + 1, showticklabels=j == 0)
-        else:
+    from plotly.colors import sample_colorscale
+
+    a, b = as_pixels(originals), as_pixels(reconstructions)
+    codes = np.asarray(codes, dtype=np.float64).reshape(len(a), -1)
+    n, k = codes.shape
+    h, w = a.shape[1:]
+    finite = codes[np.isfinite(codes)]
+    lo = min(float(finite.min()), 0.0) if finite.size else 0.0
+    hi = max(float(finite.max()), 0.0) if finite.size else 1.0
+    span = (hi - lo) or 1.0
+    pixel = f"width:100%;aspect-ratio:{w}/{h};image-rendering:pixelated;display:block;background:#000"
+
+    def img(picture: np.ndarray, alt: str) -> str:
+        return f'<img src="{png_data_uri(picture)}" alt="{escape(alt)}" style="{pixel}">'
+
+    def tip(i: int, v: float) -> str:
+        return f'title="unit {i + 1}: {escape(fmt_number(v))}"'
+
+    # Plain styled <div>s: Streamlit's sanitiser keeps those (and their titles, shown on
+    # hover) but drops inline SVG.
+    def code_html(v: np.ndarray) -> str:
+        if k <= 12:  # bars from a zero line, one per unit
+            zero, slot = 100 * hi / span, 100 / k
+            parts = [f'<div style="position:absolute;left:0;right:0;top:{zero:.2f}%;border-top:1px solid #888"></div>']
+            for i, x in enumerate(v):
+                top, height = (0.0, 100.0) if not math.isfinite(x) else (zero - 100 * max(x, 0) / span,
+                                                                         max(100 * abs(x) / span, 0.5))
+                colour = TRAIN_COLOR if math.isfinite(x) else "#ccc"
+                parts.append(f'<div {tip(i, x)} style="position:absolute;left:{i * slot + slot * 0.1:.2f}%;'
+                             f'width:{slot * 0.8:.2f}%;top:{top:.2f}%;height:{height:.2f}%;background:{colour}"></div>')
+            box = "position:relative;width:100%;aspect-ratio:1/1;background:#f4f4f4"
+            html = f'<div style="{box}">{"".join(parts)}</div>'
+        else:  # a heat map, reshaped near-square
             rr, cc = _code_grid_shape(k)
-            fig.add_trace(go.Heatmap(
-                z=codes[j].reshape(rr, cc), colorscale="Viridis", zmin=min(lo, 0.0), zmax=lim,
-                showscale=j == n - 1, colorbar=dict(len=0.3, y=0.5, thickness=12, x=1.07),
-                hovertemplate="%{z:.3f}<extra></extra>"), row=2, col=j + 1)
-            fig.update_yaxes(autorange="reversed", row=2, col=j + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, fixedrange=True, ticks="")
-    fig.update_yaxes(showgrid=False, zeroline=False, fixedrange=True, ticks="")
-    for r in (1, 3):
-        fig.update_yaxes(showticklabels=False, row=r)
-    if not bars:
-        fig.update_yaxes(showticklabels=False, row=2)
-    fig.update_layout(
-        height=height or 500, margin=dict(l=10, r=70, t=40 if titles else 10, b=10),
-        font=FONT, plot_bgcolor="white", paper_bgcolor="rgba(0,0,0,0)",
-        bargap=0.15, dragmode=False,
-    )
-    fig.update_annotations(font=dict(size=FONT_SIZE + 1, color="#111111"))
-    # row titles sit just right of the plots; a code heat map fills its cell to the edge, so
-    # move them off it
-    fig.update_annotations(selector=dict(textangle=90), xshift=12)
-    return fig
+            t = np.nan_to_num((v - lo) / span, nan=0.0, posinf=1.0, neginf=0.0).clip(0, 1)
+            colours = sample_colorscale("Viridis", list(t))
+            parts = [f'<div {tip(i, x)} style="background:{c if math.isfinite(x) else "#ccc"}"></div>'
+                     for i, (x, c) in enumerate(zip(v, colours, strict=True))]
+            html = (f'<div style="display:grid;grid-template-columns:repeat({cc}, 1fr);width:100%;'
+                    f'aspect-ratio:{cc}/{rr}">{"".join(parts)}</div>')
+        if k <= 2:
+            html += f'<div style="text-align:center;font-size:0.85em">{", ".join(fmt_number(x, 2) for x in v)}</div>'
+        return html
+
+    label = "font-weight:600;text-align:right;padding-right:4px;white-space:nowrap"
+    cells = ['<div></div>']
+    cells += [f'<div style="text-align:center;font-weight:600">{escape(str(t))}</div>' for t in (titles or [""] * n)]
+    names = [("input", [img(a[j], f"input {j + 1}") for j in range(n)]),
+             (f"code ({k} number{'s' if k != 1 else ''})", [code_html(codes[j]) for j in range(n)]),
+             ("reconstruction", [img(b[j], f"reconstruction {j + 1}") for j in range(n)])]
+    for name, row in names:
+        cells.append(f'<div style="{label}">{escape(name)}</div>')
+        cells += [f"<div>{c}</div>" for c in row]
+    grid = (f"display:grid;grid-template-columns:max-content repeat({n}, minmax(0, {tile_px}px));"
+            "gap:8px 10px;align-items:center;font-size:16px;color:#111")
+    key = ""
+    if k > 12:  # what the heat map's colours mean
+        key = (f'<div style="font-size:0.85em;color:#555;margin-top:4px">code colours: dark purple = '
+               f'{escape(fmt_number(lo, 2))} … yellow = {escape(fmt_number(hi, 2))}; hover a cell for its value</div>')
+    return f'<div class="ae-demo" style="{grid}">{"".join(cells)}</div>{key}'
 
 
 def overlay_figure(curves: Sequence[tuple[str, str, object, float]], x: str = "epoch", log: bool = False,
