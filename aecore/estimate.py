@@ -36,7 +36,7 @@ STEP_OVERHEAD_S = 1.0e-2
 #: float32
 BYTES_PER_FLOAT = 4
 #: extra float copies of each weight while training: its gradient plus the optimizer's slots
-OPTIMIZER_COPIES = {"adam": 3, "nadam": 3, "adadelta": 3, "rmsprop": 2, "sgd": 1}
+OPTIMIZER_COPIES = {"adam": 3, "adamw": 3, "nadam": 3, "adadelta": 3, "rmsprop": 2, "sgd": 1}
 #: above these the Train page warns before Start
 LARGE_MEMORY_BYTES = 2 * 1024**3
 LONG_EPOCH_S = 60.0

@@ -182,6 +182,7 @@ def _optimizers() -> dict[str, Any]:
         "rmsprop": keras.optimizers.RMSprop,
         "sgd": keras.optimizers.SGD,
         "nadam": keras.optimizers.Nadam,
+        "adamw": keras.optimizers.AdamW,  # Adam with decoupled weight decay (Keras default 0.004)
     }
 
 

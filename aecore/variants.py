@@ -19,7 +19,7 @@ from aecore.validation import is_int
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "selu", "gelu", "linear")
 OUTPUT_ACTIVATIONS = ("sigmoid", "tanh", "linear")
 LOSSES = ("bce", "mse")
-OPTIMIZERS = ("adam", "adadelta", "rmsprop", "sgd", "nadam")
+OPTIMIZERS = ("adam", "adadelta", "rmsprop", "sgd", "nadam", "adamw")
 SCHEDULES = ("none", "cosine", "plateau")
 SCALINGS = ("unit", "centered")
 

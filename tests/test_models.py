@@ -65,7 +65,7 @@ def test_every_registered_optimizer_and_loss_exists():
 
 
 @pytest.mark.parametrize("make,name,match", [
-    (lambda n: make_optimizer(n, 0.01), "adamw", r"unknown optimizer 'adamw'; valid optimizers: adam, adadelta"),
+    (lambda n: make_optimizer(n, 0.01), "adamax", r"unknown optimizer 'adamax'; valid optimizers: adam, adadelta"),
     (lambda n: make_optimizer(n, 0.01), None, r"unknown optimizer None; valid optimizers: adam"),
     (make_loss, "mae", r"unknown loss 'mae'; valid losses: bce, mse"),
     (make_loss, "BCE", r"unknown loss 'BCE'; valid losses: bce, mse"),  # never a silent MSE

@@ -65,7 +65,7 @@ def test_parse_int_list(text, expected):
     ({"learning_rate": 0}, r"learning_rate must be between 1e-06 and 10, got 0"),
     ({"learning_rate": float("nan")}, r"learning_rate must be between"),
     ({"learning_rate": "fast"}, r"learning_rate must be a number, got 'fast'"),
-    ({"optimizer": "adamw"}, r"optimizer must be one of adam, adadelta"),
+    ({"optimizer": "adamax"}, r"optimizer must be one of adam, adadelta"),
     ({"noise_factor": 1.5}, r"noise_factor must be between 0 and 1, got 1.5"),
     ({"filters": "16"}, r"filters is not a parameter of the dense variant; its parameters: hidden"),
     ({"loss": "bce", "output_activation": "linear"}, r"loss 'bce' needs output_activation 'sigmoid'"),
