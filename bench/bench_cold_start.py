@@ -106,7 +106,8 @@ def main() -> None:
                                                         "warm, browser cache kept"],
               rows, note=f"{args.repeats} repeats; each a fresh `streamlit run app.py` process; Chromium via "
                          f"Playwright (already launched); cold and warm open a fresh browser profile (nothing cached), "
-                         f"the last column a profile that has shown the app once before. Shared 2-core machine (other helpers' jobs running). "
+                         f"the last column a profile that has shown the app once before. 2-core machine; load average at the end "
+                         f"{os.getloadavg()[0]:.2f} (the server and Chromium themselves count). "
                          f"Cold caption: {cold[-1]['caption']!r}. Warm caption: {warm[-1]['caption']!r}.")
     rep.write()
 
