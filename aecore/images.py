@@ -91,7 +91,8 @@ def mosaic(images, cols: int | None = None, *, pad: int = 0, scale: int = 1, ban
 
 
 def to_png(array, compress_level: int = 3) -> bytes:
-    """PNG bytes of a grayscale picture: uint8 ``(h, w)`` pixels, or floats in [0, 1].
+    """PNG bytes of a grayscale picture (uint8 ``(h, w)`` pixels, or floats in [0, 1]) or of a
+    colour one (uint8 ``(h, w, 3)`` RGB).
 
     ``compress_level`` 3 (of 9) keeps encoding fast enough to redraw twice a second; the
     digits compress well at any level.
@@ -99,9 +100,12 @@ def to_png(array, compress_level: int = 3) -> bytes:
     from PIL import Image
 
     x = np.asarray(array)
-    if x.ndim != 2:
-        raise ValueError(f"a PNG is drawn from one (h, w) picture, got shape {x.shape}")
-    pixels = as_pixels(x)[0]
+    if x.ndim == 3 and x.shape[-1] == 3 and x.dtype == np.uint8:
+        pixels = x
+    elif x.ndim != 2:
+        raise ValueError(f"a PNG is drawn from one (h, w) picture or (h, w, 3) RGB pixels, got shape {x.shape}")
+    else:
+        pixels = as_pixels(x)[0]
     buf = io.BytesIO()
     Image.fromarray(pixels).save(buf, format="PNG", optimize=False, compress_level=compress_level)
     return buf.getvalue()

@@ -47,3 +47,26 @@ def test_numbers_nobody_measured_are_grey_dashes_not_values():
 def test_titles_are_escaped():
     html = autoencoder_html(_images(1), np.zeros((1, 2)), _images(1), titles=["<b>x</b>"])
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
+
+
+def test_a_code_of_thousands_of_numbers_is_one_colour_png_not_thousands_of_cells():
+    codes = np.random.default_rng(1).normal(size=(6, 8192)).astype(np.float32)
+    codes[0, 0] = np.nan
+    html = autoencoder_html(_images(6), codes, _images(6))
+    assert "code (8192 numbers)" in html
+    assert html.count('alt="code of 8192 numbers"') == 6 and 'title="unit' not in html
+    assert len(html) < 200_000  # a <div> per number would be megabytes
+    assert "hover a code for its range" in html
+
+
+def test_colour_pngs_round_trip():
+    import io
+
+    from PIL import Image
+
+    from aecore.images import to_png
+
+    rgb = np.zeros((2, 3, 3), dtype=np.uint8)
+    rgb[0, 0] = (68, 1, 84)
+    img = Image.open(io.BytesIO(to_png(rgb)))
+    assert img.mode == "RGB" and img.size == (3, 2) and img.getpixel((0, 0)) == (68, 1, 84)

@@ -66,7 +66,7 @@ def fmt_number(value: float | None, digits: int = 4) -> str:
 
 
 def png_data_uri(picture: np.ndarray) -> str:
-    """A grayscale picture (uint8, or floats in [0, 1]) as a PNG data URI for ``go.Image``."""
+    """A picture (grayscale uint8 or floats in [0, 1], or uint8 RGB) as a PNG data URI."""
     return "data:image/png;base64," + base64.b64encode(to_png(picture)).decode("ascii")
 
 
@@ -290,6 +290,24 @@ def _code_grid_shape(n: int) -> tuple[int, int]:
     return rows, n // rows
 
 
+#: Home's demo draws a code of up to this many numbers as cells with their values on hover,
+#: a longer one as a single PNG
+HOVER_CELLS = 256
+
+
+def _viridis_pixels(values: np.ndarray, lo: float, span: float) -> np.ndarray:
+    """uint8 RGB ``(n, 3)`` of ``values`` on Plotly's Viridis scale from ``lo`` to ``lo + span``
+    (not-a-number values grey)."""
+    from plotly import colors
+
+    stops = np.array([colors.hex_to_rgb(c) for c in colors.sequential.Viridis], dtype=np.float64)
+    t = np.nan_to_num((values - lo) / span, nan=0.0, posinf=1.0, neginf=0.0).clip(0, 1)
+    grid = np.linspace(0, 1, len(stops))
+    rgb = np.stack([np.interp(t, grid, stops[:, c]) for c in range(3)], axis=-1)
+    rgb[~np.isfinite(values)] = 204
+    return np.rint(rgb).astype(np.uint8)
+
+
 def autoencoder_html(originals: np.ndarray, codes: np.ndarray, reconstructions: np.ndarray,
                      titles: Sequence[str] | None = None, tile_px: int = 110) -> str:
     """Input -> code -> reconstruction for a few images as plain HTML (for ``st.html``).
@@ -297,8 +315,9 @@ def autoencoder_html(originals: np.ndarray, codes: np.ndarray, reconstructions: 
     One column per image. Digits are PNG data URIs drawn with crisp, enlarged pixels; codes of
     up to 12 numbers are bars (a 2-number code also printed under its bars), longer codes a
     near-square heat map (a 32-number code as 4x8, Viridis), all plain styled <div>s. Hovering
-    a bar or cell shows its value. No Plotly: the browser draws it the moment the page arrives, which is what
-    Home's first screen needs (loading Plotly's bundle alone took ~2 s there).
+    a bar or cell shows its value; a code of more than ``HOVER_CELLS`` numbers is one PNG. No
+    Plotly: the browser draws it the moment the page arrives, which is what Home's first screen
+    needs (loading Plotly's bundle alone took ~2 s there).
     """
     from html import escape
 
@@ -334,7 +353,7 @@ def autoencoder_html(originals: np.ndarray, codes: np.ndarray, reconstructions: 
                              f'width:{slot * 0.8:.2f}%;top:{top:.2f}%;height:{height:.2f}%;background:{colour}"></div>')
             box = "position:relative;width:100%;aspect-ratio:1/1;background:#f4f4f4"
             html = f'<div style="{box}">{"".join(parts)}</div>'
-        else:  # a heat map, reshaped near-square
+        elif k <= HOVER_CELLS:  # a heat map, reshaped near-square, one <div> per number
             rr, cc = _code_grid_shape(k)
             t = np.nan_to_num((v - lo) / span, nan=0.0, posinf=1.0, neginf=0.0).clip(0, 1)
             colours = sample_colorscale("Viridis", list(t))
@@ -342,6 +361,12 @@ def autoencoder_html(originals: np.ndarray, codes: np.ndarray, reconstructions: 
                      for i, (x, c) in enumerate(zip(v, colours, strict=True))]
             html = (f'<div style="display:grid;grid-template-columns:repeat({cc}, 1fr);width:100%;'
                     f'aspect-ratio:{cc}/{rr}">{"".join(parts)}</div>')
+        else:  # thousands of numbers: one PNG (a <div> each would make the page megabytes)
+            rr, cc = _code_grid_shape(k)
+            html = (f'<img src="{png_data_uri(_viridis_pixels(v, lo, span).reshape(rr, cc, 3))}" '
+                    f'alt="code of {k} numbers" title="{k} numbers from {escape(fmt_number(lo))} to '
+                    f'{escape(fmt_number(hi))}" style="width:100%;aspect-ratio:{cc}/{rr};image-rendering:pixelated;'
+                    'display:block">')
         if k <= 2:
             html += f'<div style="text-align:center;font-size:0.85em">{", ".join(fmt_number(x, 2) for x in v)}</div>'
         return html
@@ -359,8 +384,9 @@ def autoencoder_html(originals: np.ndarray, codes: np.ndarray, reconstructions: 
             "gap:8px 10px;align-items:center;font-size:16px;color:#111")
     key = ""
     if k > 12:  # what the heat map's colours mean
+        hover = "a cell for its value" if k <= HOVER_CELLS else "a code for its range"
         key = (f'<div style="font-size:0.85em;color:#555;margin-top:4px">code colours: dark purple = '
-               f'{escape(fmt_number(lo, 2))} … yellow = {escape(fmt_number(hi, 2))}; hover a cell for its value</div>')
+               f'{escape(fmt_number(lo, 2))} … yellow = {escape(fmt_number(hi, 2))}; hover {hover}</div>')
     return f'<div class="ae-demo" style="{grid}">{"".join(cells)}</div>{key}'
 
 
