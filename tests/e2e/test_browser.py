@@ -73,6 +73,9 @@ def test_newcomer_trains_slides_noise_and_compares_latent_spaces(browser, server
     wait_for_text(page, "Six test images", 180)  # Home's real model: input -> code -> reconstruction
     wait_idle(page)
     assert_no_traceback(page)
+    # the demo is plain HTML that survives Streamlit's sanitiser: 12 digits and 6 codes of 32 cells
+    assert page.locator(".ae-demo img").count() == 12
+    assert page.locator('.ae-demo [title^="unit "]').count() == 6 * 32
     shot(page, "1_home")
 
     goto_page(page, "Train")
