@@ -468,8 +468,9 @@ OPTION_HINTS = {"tied_weights": "tied weights apply to the dense-family variants
 # The best 2-D map a plain reconstruction autoencoder gives in a few minutes on a 2-core CPU
 # (no labels, no neighbour loss): chosen by measurement on Fashion-MNIST's 60k images
 # (bench/bench_map2d.py, bench/results/map2d.md, BENCHMARKS.md).
-# Of ~40 configurations, width, activations, batch norm, tied weights, weight decay, BCE or
-# denoising moved kNN-5 by no more than the seed does (+-0.006 around 0.73); training longer
+# Of ~70 runs, width, activations, batch norm, tied weights, weight decay, BCE, denoising,
+# input dropout, a warm-up or weight averaging moved kNN-5 by no more than the seed does (+-0.01
+# around 0.73); shift augmentation and a small conv encoder were worse; training longer
 # helped (20 -> 40 epochs at batch 512: +0.026). Batch 1024 trains ~1.8x faster per image than
 # 512 on this 2-core CPU (at 512 TensorFlow keeps one core busy), so a map within the seeds'
 # spread of the old preset's (batch 512, 40 epochs) comes in 130-136 s instead of 152-190 s:
