@@ -30,7 +30,6 @@ from bench.common import RESULTS, command_line  # noqa: E402
 JSONL = os.path.join(RESULTS, "map2d_probe.jsonl")
 
 
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--name", help="the run's name in the results")
@@ -40,21 +39,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int, default=1024)
     p.add_argument("--lr", type=float, default=4e-3)
     p.add_argument("--hidden", default="512,256,128")
-    p.add_argument("--act", default="relu")
     p.add_argument("--warmup", type=float, default=0.0, help="warm-up epochs (linear)")
     p.add_argument("--ema", type=float, default=0.0, help="EMA momentum of the weights (0: none)")
     p.add_argument("--dropout", type=float, default=0.0, help="dropout after encoder hidden layers")
     p.add_argument("--indrop", type=float, default=0.0, help="dropout on the input")
-    p.add_argument("--codenoise", type=float, default=0.0)
     p.add_argument("--shift", type=int, default=0, help="random shift augmentation in px")
-    p.add_argument("--loss", default="mse")
-    p.add_argument("--init", default="glorot_uniform")
-    p.add_argument("--floor", type=float, default=0.01)
-    p.add_argument("--beta2", type=float, default=0.999)
-    p.add_argument("--clipnorm", type=float, default=0.0)
-    p.add_argument("--codebn", action="store_true", help="batchnorm (no scale) on the code")
+    p.add_argument("--floor", type=float, default=0.01, help="cosine decay ends at this fraction of --lr (the app's COSINE_FLOOR)")
     p.add_argument("--conv", default="", help="conv encoder filters, e.g. 16,32 (stride 2 each)")
-    p.add_argument("--l2code", type=float, default=0.0)
     return p
 
 
@@ -69,7 +60,7 @@ def report(p: argparse.ArgumentParser) -> None:
            "|---|---|---|---|---|---|---|"]
     for r in rows:
         change = ", ".join(f"{k} {v}" for k, v in r["args"].items()
-                           if k not in ("name", "seed", "report") and v != defaults.get(k)) or "none"
+                           if k in defaults and k not in ("name", "seed", "report") and v != defaults[k]) or "none"
         out.append(f"| {r['name']} | {change}, seed {r['args']['seed']} | {r['knn5']:.4f} | {r['trust']:.4f} "
                    f"| {r['test_mse']:.5f} | {r['wall']} | {r['cpu']} |")
     with open(os.path.join(RESULTS, "map2d_probe.md"), "w") as f:
@@ -83,11 +74,12 @@ def train(a: argparse.Namespace) -> None:  # noqa: C901 - one straight recipe, r
 
     from aecore import metrics
     from aecore.data import load_dataset
+    from aecore.models import to_model_space
 
     keras.utils.set_random_seed(a.seed)
     ds = load_dataset("fashion_mnist", limit=None, test_limit=10_000)
-    xtr = (ds.x_train.reshape(len(ds.x_train), -1).astype(np.float32) / 255.0) - 0.5
-    xte = (ds.x_test.reshape(len(ds.x_test), -1).astype(np.float32) / 255.0) - 0.5
+    xtr = to_model_space(ds.x_train, "centered").reshape(len(ds.x_train), -1)
+    xte = to_model_space(ds.x_test, "centered").reshape(len(ds.x_test), -1)
     hidden = [int(h) for h in a.hidden.split(",")]
 
     inp = keras.Input((784,))
@@ -97,35 +89,26 @@ def train(a: argparse.Namespace) -> None:  # noqa: C901 - one straight recipe, r
     if a.conv:
         h = layers.Reshape((28, 28, 1))(h)
         for f in a.conv.split(","):
-            h = layers.Conv2D(int(f), 3, strides=2, padding="same", activation=a.act)(h)
+            h = layers.Conv2D(int(f), 3, strides=2, padding="same", activation="relu")(h)
         h = layers.Flatten()(h)
     for u in (hidden[-2:] if a.conv else hidden):
-        h = layers.Dense(u, activation=a.act, kernel_initializer=a.init)(h)
+        h = layers.Dense(u, activation="relu")(h)
         if a.dropout:
             h = layers.Dropout(a.dropout)(h)
-    code = layers.Dense(2, kernel_initializer=a.init,
-                        activity_regularizer=keras.regularizers.L2(a.l2code) if a.l2code else None)(h)
-    if a.codebn:
-        code = layers.BatchNormalization(scale=False, center=False)(code)
+    code = layers.Dense(2)(h)
     encoder = keras.Model(inp, code)
     cin = keras.Input((2,))
     h = cin
-    if a.codenoise:
-        h = layers.GaussianNoise(a.codenoise)(h)
     for u in reversed(hidden):
-        h = layers.Dense(u, activation=a.act, kernel_initializer=a.init)(h)
-    out = layers.Dense(784, activation="tanh", kernel_initializer=a.init)(h)
+        h = layers.Dense(u, activation="relu")(h)
+    out = layers.Dense(784, activation="tanh")(h)
     decoder = keras.Model(cin, out)
     ae = keras.Model(inp, decoder(encoder(inp)))
 
     steps = math.ceil(len(xtr) / a.batch)
     total = steps * a.epochs
     warm = int(a.warmup * steps)
-    def lr_at(step):
-        if step < warm:
-            return a.lr * (step + 1) / warm
-        t = min(1.0, (step - warm) / max(total - warm, 1))
-        return a.lr * (a.floor + (1 - a.floor) * 0.5 * (1 + math.cos(math.pi * t)))
+
     class Sched(keras.optimizers.schedules.LearningRateSchedule):
         def __call__(self, step):
             import tensorflow as tf
@@ -134,12 +117,10 @@ def train(a: argparse.Namespace) -> None:  # noqa: C901 - one straight recipe, r
             if warm:
                 return tf.where(step < warm, a.lr * (step + 1) / warm, cos)
             return cos
-    kw = dict(learning_rate=Sched(), beta_2=a.beta2)
+    kw = dict(learning_rate=Sched())
     if a.ema:
         kw.update(use_ema=True, ema_momentum=a.ema)
-    if a.clipnorm:
-        kw.update(clipnorm=a.clipnorm)
-    ae.compile(optimizer=keras.optimizers.Adam(**kw), loss=a.loss)
+    ae.compile(optimizer=keras.optimizers.Adam(**kw), loss="mse")
 
     if a.shift:
         import tensorflow as tf
